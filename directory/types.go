@@ -1,0 +1,115 @@
+package directory
+
+import "time"
+
+// User is a person in the environment, with a normalized profile.
+type User struct {
+	ID         string
+	Email      string
+	ExternalID *string
+	CreateTime time.Time
+	UpdateTime time.Time
+	LastLogin  *time.Time
+	Profile    UserProfile
+	Metadata   map[string]string
+}
+
+// UserProfile is the normalized profile of a user. Optional attributes are nil when unset so
+// that GraphQL answers null rather than an empty string.
+type UserProfile struct {
+	ID string
+	// Email repeats User.Email so that the profile can be rendered on its own.
+	Email               string
+	Name                *string
+	GivenName           *string
+	FamilyName          *string
+	EmailVerified       bool
+	PhoneNumber         *string
+	PhoneNumberVerified bool
+	Locale              *string
+	Picture             *string
+	PreferredUsername   *string
+	Gender              *string
+	Groups              []string
+	CustomAttributes    map[string]string
+	Metadata            map[string]string
+}
+
+// FirstName is the deprecated alias of GivenName that older Scalekit clients still read.
+func (p UserProfile) FirstName() *string { return p.GivenName }
+
+// LastName is the deprecated alias of FamilyName.
+func (p UserProfile) LastName() *string { return p.FamilyName }
+
+// MembershipStatus is the state of a user's membership in an organization.
+type MembershipStatus string
+
+// The membership states, spelled as Scalekit spells them on the wire.
+const (
+	MembershipActive        MembershipStatus = "ACTIVE"
+	MembershipInactive      MembershipStatus = "INACTIVE"
+	MembershipPendingInvite MembershipStatus = "PENDING_INVITE"
+	MembershipInviteExpired MembershipStatus = "INVITE_EXPIRED"
+)
+
+// Valid reports whether s is one of the known states.
+func (s MembershipStatus) Valid() bool {
+	switch s {
+	case MembershipActive, MembershipInactive, MembershipPendingInvite, MembershipInviteExpired:
+		return true
+	}
+	return false
+}
+
+// Membership ties a user to an organization, with roles held there.
+type Membership struct {
+	UserID                  string
+	OrganizationID          string
+	Status                  MembershipStatus
+	JoinTime                *time.Time
+	PrimaryIdentityProvider *string
+	Metadata                map[string]string
+	// RoleIDs are the roles held in this organization; the GraphQL layer loads them in batch.
+	RoleIDs []string
+	// Permissions are the effective permission names granted by the roles, deduplicated and sorted.
+	Permissions  []string
+	InviterEmail *string
+	ExpiresAt    *time.Time
+}
+
+// Organization is a tenant.
+type Organization struct {
+	ID          string
+	DisplayName string
+	ExternalID  *string
+	Metadata    map[string]string
+	CreateTime  time.Time
+	UpdateTime  time.Time
+}
+
+// Role is a named set of permissions that a membership can hold.
+type Role struct {
+	ID          string
+	Name        string
+	DisplayName *string
+	Description *string
+	Permissions []Permission
+}
+
+// Permission is one named capability, such as "users:write".
+type Permission struct {
+	Name        string
+	Description *string
+}
+
+// Identity is a link between a user and an account at an identity provider.
+type Identity struct {
+	ConnectionID          *string
+	OrganizationID        *string
+	ConnectionType        *string
+	ProviderName          *string
+	Social                bool
+	ProviderUserID        *string
+	ProviderRawAttributes map[string]any
+	LastLogin             *time.Time
+}

@@ -1,0 +1,61 @@
+package graph
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/usergraph/usergraph/directory"
+)
+
+// CodeBadUserInput marks a query argument that cannot be used (DESIGN.md §3).
+const CodeBadUserInput = "BAD_USER_INPUT"
+
+// badInput is a GraphQL error for a bad query argument.
+func badInput(message string, field ...string) *gqlerror.Error {
+	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": CodeBadUserInput, "field": field}}
+}
+
+// argError turns a refused query argument (such as a foreign cursor) into BAD_USER_INPUT;
+// other errors pass through to the error presenter.
+func argError(err error) error {
+	var inv *directory.InvalidInputError
+	if !errors.As(err, &inv) || len(inv.Problems) == 0 {
+		return err
+	}
+	msgs := make([]string, len(inv.Problems))
+	for i, p := range inv.Problems {
+		msgs[i] = p.Message
+	}
+	return badInput(strings.Join(msgs, "; "), inv.Problems[0].Field...)
+}
+
+// userErrors turns a refused write into the payload's userErrors, with field paths from the
+// mutation's arguments (["input", …]). Any other error is returned for the error presenter.
+func userErrors(err error) ([]*directory.FieldError, error) {
+	var inv *directory.InvalidInputError
+	if !errors.As(err, &inv) {
+		return nil, err
+	}
+	out := make([]*directory.FieldError, len(inv.Problems))
+	for i, p := range inv.Problems {
+		p.Field = append([]string{"input"}, p.Field...)
+		out[i] = &p
+	}
+	return out, nil
+}
+
+// noUserErrors is the empty, non-null userErrors list of a successful mutation.
+func noUserErrors() []*directory.FieldError { return []*directory.FieldError{} }
+
+// countSet counts the arguments that were given.
+func countSet(args ...*string) int {
+	n := 0
+	for _, a := range args {
+		if a != nil {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,148 @@
+// Package loaders holds the per-request dataloaders: one loader per kind of key, built fresh
+// for every request by Middleware and reached through For(ctx). Every fetch by key in a
+// resolver goes through them, so a query costs one backend call per kind and depth level,
+// however long its lists are.
+package loaders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/usergraph/usergraph/directory"
+)
+
+// Options tune batching.
+type Options struct {
+	// Wait is how long a loader collects keys after the first one before it calls the
+	// backend. gqlgen resolves the elements of a list in concurrent goroutines that ask within
+	// microseconds of each other, so a wait far below the library's 16 ms default still
+	// catches a whole level; every microsecond of it is added to each level's latency.
+	Wait time.Duration
+	// MaxBatch caps the keys of one backend call.
+	MaxBatch int
+}
+
+// DefaultOptions are measured in docs/benchmarks.md.
+var DefaultOptions = Options{Wait: 500 * time.Microsecond, MaxBatch: 500}
+
+// Loaders are the dataloaders of one request. Their caches live as long as the request.
+type Loaders struct {
+	UserByID                 *dataloader.Loader[string, *directory.User]
+	UserByEmail              *dataloader.Loader[string, *directory.User]
+	UserByExternalID         *dataloader.Loader[string, *directory.User]
+	OrganizationByID         *dataloader.Loader[string, *directory.Organization]
+	OrganizationByExternalID *dataloader.Loader[string, *directory.Organization]
+	RoleByID                 *dataloader.Loader[string, *directory.Role]
+	MembershipsByUser        *dataloader.Loader[string, []*directory.Membership]
+	Members                  *dataloader.Loader[directory.MembersQuery, *directory.Page[*directory.Membership]]
+}
+
+// New builds a fresh set of loaders over dir.
+func New(dir directory.Directory, opts Options) *Loaders {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = DefaultOptions.MaxBatch
+	}
+	return &Loaders{
+		UserByID:                 newLoader(dir.UsersByID, opts),
+		UserByEmail:              newLoader(dir.UsersByEmail, opts),
+		UserByExternalID:         newLoader(dir.UsersByExternalID, opts),
+		OrganizationByID:         newLoader(dir.OrganizationsByID, opts),
+		OrganizationByExternalID: newLoader(dir.OrganizationsByExternalID, opts),
+		RoleByID:                 newLoader(dir.RolesByID, opts),
+		MembershipsByUser:        newLoader(dir.MembershipsByUser, opts),
+		Members:                  newLoader(dir.Members, opts),
+	}
+}
+
+func newLoader[K comparable, V any](fetch func(context.Context, []K) ([]V, error), opts Options) *dataloader.Loader[K, V] {
+	return dataloader.NewBatchedLoader(batch(fetch),
+		dataloader.WithWait[K, V](opts.Wait),
+		dataloader.WithBatchCapacity[K, V](opts.MaxBatch),
+	)
+}
+
+// batch adapts a batch-first port method to the dataloader: results in key order, with
+// per-key errors when the backend reports them as directory.KeyErrors.
+func batch[K comparable, V any](fetch func(context.Context, []K) ([]V, error)) dataloader.BatchFunc[K, V] {
+	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		values, err := fetch(ctx, keys)
+		var keyErrs directory.KeyErrors
+		perKey := errors.As(err, &keyErrs) && len(keyErrs) == len(keys)
+		if err == nil && len(values) != len(keys) {
+			err = fmt.Errorf("loaders: backend returned %d results for %d keys", len(values), len(keys))
+		}
+		results := make([]*dataloader.Result[V], len(keys))
+		for i := range keys {
+			switch {
+			case perKey && keyErrs[i] != nil:
+				results[i] = &dataloader.Result[V]{Error: keyErrs[i]}
+			case err != nil && !perKey:
+				results[i] = &dataloader.Result[V]{Error: err}
+			default:
+				results[i] = &dataloader.Result[V]{Data: values[i]}
+			}
+		}
+		return results
+	}
+}
+
+type ctxKey struct{}
+
+// Middleware gives every request its own loaders, so no cached object outlives a request
+// or leaks between callers.
+func Middleware(dir directory.Directory, opts Options) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(With(r.Context(), New(dir, opts))))
+		})
+	}
+}
+
+// With returns ctx carrying l; tests and non-HTTP callers use it directly.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the loaders of the request in ctx. It panics when Middleware (or With) was
+// not applied, which is a wiring bug that every request would hit, not a runtime condition.
+func For(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		panic("loaders: no loaders in context; wrap the handler with loaders.Middleware")
+	}
+	return l
+}
+
+// PrimeUsers seeds the user caches with users that a list call already returned, so that a
+// later fetch of the same user by id, email or external id costs nothing.
+func (l *Loaders) PrimeUsers(ctx context.Context, users ...*directory.User) {
+	for _, u := range users {
+		if u == nil {
+			continue
+		}
+		l.UserByID.Prime(ctx, u.ID, u)
+	}
+}
+
+// PrimeOrganizations does the same for organizations.
+func (l *Loaders) PrimeOrganizations(ctx context.Context, orgs ...*directory.Organization) {
+	for _, o := range orgs {
+		if o != nil {
+			l.OrganizationByID.Prime(ctx, o.ID, o)
+		}
+	}
+}
+
+// PrimeRoles does the same for roles.
+func (l *Loaders) PrimeRoles(ctx context.Context, roles ...*directory.Role) {
+	for _, r := range roles {
+		if r != nil {
+			l.RoleByID.Prime(ctx, r.ID, r)
+		}
+	}
+}
