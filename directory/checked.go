@@ -36,3 +36,17 @@ func (r ruled) UpdateMembership(ctx context.Context, in MembershipUpdate) (*Memb
 	}
 	return r.Directory.UpdateMembership(ctx, in)
 }
+
+func (r ruled) CreateOrganization(ctx context.Context, in NewOrganization) (*Organization, error) {
+	if err := in.Check(); err != nil {
+		return nil, err
+	}
+	return r.Directory.CreateOrganization(ctx, in)
+}
+
+func (r ruled) UpdateOrganization(ctx context.Context, in OrganizationUpdate) (*Organization, error) {
+	if err := in.Check(); err != nil {
+		return nil, err
+	}
+	return r.Directory.UpdateOrganization(ctx, in)
+}

@@ -20,10 +20,17 @@ type Directory interface {
 	OrganizationsByExternalID(ctx context.Context, externalIDs []string) ([]*Organization, error)
 	ListOrganizations(ctx context.Context, q PageQuery) (*Page[*Organization], error)
 
-	// MembershipsByUser returns every membership of each user, ordered by organization id.
+	// MembershipsByUser returns every membership of each user, ordered by organization id;
+	// a user without memberships gets an empty list.
 	MembershipsByUser(ctx context.Context, userIDs []string) ([][]*Membership, error)
-	// Members returns one page of memberships for each query, ordered by user id.
+	// Members returns one page of memberships for each query, ordered by user id. A query
+	// that cannot be answered (bad cursor) fails alone, through KeyErrors.
 	Members(ctx context.Context, queries []MembersQuery) ([]*Page[*Membership], error)
+
+	CreateOrganization(ctx context.Context, in NewOrganization) (*Organization, error)
+	UpdateOrganization(ctx context.Context, in OrganizationUpdate) (*Organization, error)
+	// DeleteOrganization deletes an organization and every membership in it; the users stay.
+	DeleteOrganization(ctx context.Context, id string) error
 
 	// Roles returns the role catalogue, ordered by name.
 	Roles(ctx context.Context) ([]*Role, error)

@@ -137,3 +137,18 @@ type MembershipUpdate struct {
 	Metadata *MapPatch
 	Status   Optional[MembershipStatus]
 }
+
+// NewOrganization creates an organization.
+type NewOrganization struct {
+	DisplayName string
+	ExternalID  *string
+	Metadata    map[string]string
+}
+
+// OrganizationUpdate changes an organization; absent fields keep their values.
+type OrganizationUpdate struct {
+	ID          string
+	DisplayName Optional[string]
+	ExternalID  Optional[*string]
+	Metadata    *MapPatch
+}

@@ -16,6 +16,8 @@ import (
 // the embedded store never accepts what Scalekit would refuse.
 const (
 	MaxMapPairs        = 20
+	MaxOrgMapPairs     = 10
+	MaxDisplayNameLen  = 200
 	MinMapKeyLen       = 3
 	MaxMapKeyLen       = 25
 	MinMapValueLen     = 1
@@ -98,10 +100,19 @@ func (c *checker) email(v *string, field ...string) {
 // CheckMap applies Scalekit's limits on string maps (metadata, custom attributes).
 // Backends call it on a merged map too, because only they know the stored keys.
 func CheckMap(m map[string]string, field ...string) []FieldError {
+	return checkMap(m, MaxMapPairs, field)
+}
+
+// CheckOrganizationMap is CheckMap with Scalekit's tighter limit on organization metadata.
+func CheckOrganizationMap(m map[string]string, field ...string) []FieldError {
+	return checkMap(m, MaxOrgMapPairs, field)
+}
+
+func checkMap(m map[string]string, max int, field []string) []FieldError {
 	var c checker
 	c.mapEntries(m, field)
-	if len(m) > MaxMapPairs {
-		c.add(CodeTooMany, fmt.Sprintf("%s may hold at most %d keys", field[len(field)-1], MaxMapPairs), field...)
+	if len(m) > max {
+		c.add(CodeTooMany, fmt.Sprintf("%s may hold at most %d keys", field[len(field)-1], max), field...)
 	}
 	return c.problems
 }
@@ -125,6 +136,10 @@ func (c *checker) mapEntry(k string, v *string, field []string) {
 }
 
 func (c *checker) mapPatch(p *MapPatch, field []string) {
+	c.mapPatchMax(p, MaxMapPairs, field)
+}
+
+func (c *checker) mapPatchMax(p *MapPatch, max int, field []string) {
 	if p == nil {
 		return
 	}
@@ -135,8 +150,8 @@ func (c *checker) mapPatch(p *MapPatch, field []string) {
 			set++
 		}
 	}
-	if set > MaxMapPairs {
-		c.add(CodeTooMany, fmt.Sprintf("%s may hold at most %d keys", field[len(field)-1], MaxMapPairs), field...)
+	if set > max {
+		c.add(CodeTooMany, fmt.Sprintf("%s may hold at most %d keys", field[len(field)-1], max), field...)
 	}
 }
 
@@ -279,5 +294,33 @@ func (in *MembershipUpdate) Check() error {
 	if in.Status.Set && !in.Status.Value.Valid() {
 		c.add(CodeInvalid, fmt.Sprintf("%q is not a membership status", in.Status.Value), "status")
 	}
+	return c.err()
+}
+
+func (c *checker) displayName(v *string) {
+	*v = strings.TrimSpace(*v)
+	c.length(v, 1, MaxDisplayNameLen, []string{"displayName"})
+}
+
+// Check validates a new organization in place.
+func (in *NewOrganization) Check() error {
+	var c checker
+	c.displayName(&in.DisplayName)
+	c.externalID(in.ExternalID)
+	c.problems = append(c.problems, CheckOrganizationMap(in.Metadata, "metadata")...)
+	return c.err()
+}
+
+// Check validates an organization update in place.
+func (in *OrganizationUpdate) Check() error {
+	var c checker
+	c.id(in.ID, "id")
+	if in.DisplayName.Set {
+		c.displayName(&in.DisplayName.Value)
+	}
+	if in.ExternalID.Set {
+		c.externalID(in.ExternalID.Value)
+	}
+	c.mapPatchMax(in.Metadata, MaxOrgMapPairs, []string{"metadata"})
 	return c.err()
 }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -58,4 +59,32 @@ func countSet(args ...*string) int {
 		}
 	}
 	return n
+}
+
+// write runs one mutation: the GraphQL input is converted, then written; problems with the
+// input from either step become the payload's userErrors, anything else is an error.
+func write[In, Out any](ctx context.Context, convert func() (In, error), do func(context.Context, In) (Out, error)) (Out, []*directory.FieldError, error) {
+	var zero Out
+	in, err := convert()
+	if err == nil {
+		var out Out
+		if out, err = do(ctx, in); err == nil {
+			return out, noUserErrors(), nil
+		}
+	}
+	problems, err := userErrors(err)
+	return zero, problems, err
+}
+
+// given wraps an input that needs no conversion.
+func given[T any](in T) func() (T, error) { return func() (T, error) { return in, nil } }
+
+// deleted adapts a delete to write: on success the payload names the deleted id.
+func deleted(del func(context.Context, string) error) func(context.Context, string) (*string, error) {
+	return func(ctx context.Context, id string) (*string, error) {
+		if err := del(ctx, id); err != nil {
+			return nil, err
+		}
+		return &id, nil
+	}
 }

@@ -211,3 +211,28 @@ func boolValue(o graphql.Omittable[*bool]) bool {
 	v := o.Value()
 	return v != nil && *v
 }
+
+func newOrganization(in model.CreateOrganizationInput) (directory.NewOrganization, error) {
+	var p inputProblems
+	out := directory.NewOrganization{
+		DisplayName: in.DisplayName,
+		ExternalID:  in.ExternalID.Value(),
+		Metadata:    p.stringMap(in.Metadata, "metadata"),
+	}
+	return out, p.err()
+}
+
+func organizationUpdate(in model.UpdateOrganizationInput) (directory.OrganizationUpdate, error) {
+	var p inputProblems
+	out := directory.OrganizationUpdate{
+		ID:         in.ID,
+		ExternalID: optional(in.ExternalID),
+		Metadata:   p.mapPatch(in.Metadata, "metadata"),
+	}
+	if name, set := in.DisplayName.ValueOK(); set && name == nil {
+		p.add(directory.CodeRequired, "displayName cannot be null; omit it to keep the name", "displayName")
+	} else if set {
+		out.DisplayName = directory.Some(*name)
+	}
+	return out, p.err()
+}

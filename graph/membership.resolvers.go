@@ -42,35 +42,24 @@ func (r *membershipResolver) Roles(ctx context.Context, obj *directory.Membershi
 }
 
 func (r *mutationResolver) AddMembership(ctx context.Context, input model.AddMembershipInput) (*model.AddMembershipPayload, error) {
-	in, err := newMembership(input)
-	if err == nil {
-		var m *directory.Membership
-		if m, err = r.Directory.AddMembership(ctx, in); err == nil {
-			return &model.AddMembershipPayload{Membership: m, UserErrors: noUserErrors()}, nil
-		}
-	}
-	problems, err := userErrors(err)
-	return &model.AddMembershipPayload{UserErrors: problems}, err
+	m, problems, err := write(ctx, func() (directory.NewMembership, error) { return newMembership(input) }, r.Directory.AddMembership)
+	return &model.AddMembershipPayload{Membership: m, UserErrors: problems}, err
 }
 
 func (r *mutationResolver) UpdateMembership(ctx context.Context, input model.UpdateMembershipInput) (*model.UpdateMembershipPayload, error) {
-	in, err := membershipUpdate(input)
-	if err == nil {
-		var m *directory.Membership
-		if m, err = r.Directory.UpdateMembership(ctx, in); err == nil {
-			return &model.UpdateMembershipPayload{Membership: m, UserErrors: noUserErrors()}, nil
-		}
-	}
-	problems, err := userErrors(err)
-	return &model.UpdateMembershipPayload{UserErrors: problems}, err
+	m, problems, err := write(ctx, func() (directory.MembershipUpdate, error) { return membershipUpdate(input) }, r.Directory.UpdateMembership)
+	return &model.UpdateMembershipPayload{Membership: m, UserErrors: problems}, err
 }
 
 func (r *mutationResolver) RemoveMembership(ctx context.Context, input model.RemoveMembershipInput) (*model.RemoveMembershipPayload, error) {
-	if err := r.Directory.RemoveMembership(ctx, input.UserID, input.OrganizationID); err != nil {
-		problems, err := userErrors(err)
-		return &model.RemoveMembershipPayload{UserErrors: problems}, err
+	remove := func(ctx context.Context, in model.RemoveMembershipInput) (*string, error) {
+		if err := r.Directory.RemoveMembership(ctx, in.UserID, in.OrganizationID); err != nil {
+			return nil, err
+		}
+		return &in.OrganizationID, nil
 	}
-	return &model.RemoveMembershipPayload{RemovedOrganizationID: &input.OrganizationID, UserErrors: noUserErrors()}, nil
+	orgID, problems, err := write(ctx, given(input), remove)
+	return &model.RemoveMembershipPayload{RemovedOrganizationID: orgID, UserErrors: problems}, err
 }
 
 func (r *Resolver) Membership() MembershipResolver { return &membershipResolver{r} }

@@ -13,6 +13,21 @@ import (
 	"github.com/usergraph/usergraph/loaders"
 )
 
+func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*model.CreateOrganizationPayload, error) {
+	org, problems, err := write(ctx, func() (directory.NewOrganization, error) { return newOrganization(input) }, r.Directory.CreateOrganization)
+	return &model.CreateOrganizationPayload{Organization: org, UserErrors: problems}, err
+}
+
+func (r *mutationResolver) UpdateOrganization(ctx context.Context, input model.UpdateOrganizationInput) (*model.UpdateOrganizationPayload, error) {
+	org, problems, err := write(ctx, func() (directory.OrganizationUpdate, error) { return organizationUpdate(input) }, r.Directory.UpdateOrganization)
+	return &model.UpdateOrganizationPayload{Organization: org, UserErrors: problems}, err
+}
+
+func (r *mutationResolver) DeleteOrganization(ctx context.Context, input model.DeleteOrganizationInput) (*model.DeleteOrganizationPayload, error) {
+	id, problems, err := write(ctx, given(input.ID), deleted(r.Directory.DeleteOrganization))
+	return &model.DeleteOrganizationPayload{DeletedOrganizationID: id, UserErrors: problems}, err
+}
+
 func (r *organizationResolver) Members(ctx context.Context, obj *directory.Organization, first *int, after *string, status *directory.MembershipStatus) (*model.MembershipConnection, error) {
 	n, err := pageSize(first)
 	if err != nil {

@@ -40,9 +40,19 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CreateOrganizationPayload struct {
+		Organization func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	CreateUserPayload struct {
 		User       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	DeleteOrganizationPayload struct {
+		DeletedOrganizationID func(childComplexity int) int
+		UserErrors            func(childComplexity int) int
 	}
 
 	DeleteUserPayload struct {
@@ -88,12 +98,15 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddMembership    func(childComplexity int, input model.AddMembershipInput) int
-		CreateUser       func(childComplexity int, input model.CreateUserInput) int
-		DeleteUser       func(childComplexity int, input model.DeleteUserInput) int
-		RemoveMembership func(childComplexity int, input model.RemoveMembershipInput) int
-		UpdateMembership func(childComplexity int, input model.UpdateMembershipInput) int
-		UpdateUser       func(childComplexity int, input model.UpdateUserInput) int
+		AddMembership      func(childComplexity int, input model.AddMembershipInput) int
+		CreateOrganization func(childComplexity int, input model.CreateOrganizationInput) int
+		CreateUser         func(childComplexity int, input model.CreateUserInput) int
+		DeleteOrganization func(childComplexity int, input model.DeleteOrganizationInput) int
+		DeleteUser         func(childComplexity int, input model.DeleteUserInput) int
+		RemoveMembership   func(childComplexity int, input model.RemoveMembershipInput) int
+		UpdateMembership   func(childComplexity int, input model.UpdateMembershipInput) int
+		UpdateOrganization func(childComplexity int, input model.UpdateOrganizationInput) int
+		UpdateUser         func(childComplexity int, input model.UpdateUserInput) int
 	}
 
 	Organization struct {
@@ -103,6 +116,7 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Members     func(childComplexity int, first *int, after *string, status *directory.MembershipStatus) int
 		Metadata    func(childComplexity int) int
+		UpdateTime  func(childComplexity int) int
 	}
 
 	OrganizationConnection struct {
@@ -153,6 +167,11 @@ type ComplexityRoot struct {
 	UpdateMembershipPayload struct {
 		Membership func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	UpdateOrganizationPayload struct {
+		Organization func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	UpdateUserPayload struct {
@@ -240,6 +259,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AddMembershipPayload.UserErrors(childComplexity), true
 
+	case "CreateOrganizationPayload.organization":
+		if e.ComplexityRoot.CreateOrganizationPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateOrganizationPayload.Organization(childComplexity), true
+	case "CreateOrganizationPayload.userErrors":
+		if e.ComplexityRoot.CreateOrganizationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateOrganizationPayload.UserErrors(childComplexity), true
+
 	case "CreateUserPayload.user":
 		if e.ComplexityRoot.CreateUserPayload.User == nil {
 			break
@@ -252,6 +284,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateUserPayload.UserErrors(childComplexity), true
+
+	case "DeleteOrganizationPayload.deletedOrganizationId":
+		if e.ComplexityRoot.DeleteOrganizationPayload.DeletedOrganizationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteOrganizationPayload.DeletedOrganizationID(childComplexity), true
+	case "DeleteOrganizationPayload.userErrors":
+		if e.ComplexityRoot.DeleteOrganizationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteOrganizationPayload.UserErrors(childComplexity), true
 
 	case "DeleteUserPayload.deletedUserId":
 		if e.ComplexityRoot.DeleteUserPayload.DeletedUserID == nil {
@@ -431,6 +476,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddMembership(childComplexity, args["input"].(model.AddMembershipInput)), true
+	case "Mutation.createOrganization":
+		if e.ComplexityRoot.Mutation.CreateOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOrganization(childComplexity, args["input"].(model.CreateOrganizationInput)), true
 	case "Mutation.createUser":
 		if e.ComplexityRoot.Mutation.CreateUser == nil {
 			break
@@ -442,6 +498,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.deleteOrganization":
+		if e.ComplexityRoot.Mutation.DeleteOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteOrganization(childComplexity, args["input"].(model.DeleteOrganizationInput)), true
 	case "Mutation.deleteUser":
 		if e.ComplexityRoot.Mutation.DeleteUser == nil {
 			break
@@ -475,6 +542,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMembership(childComplexity, args["input"].(model.UpdateMembershipInput)), true
+	case "Mutation.updateOrganization":
+		if e.ComplexityRoot.Mutation.UpdateOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrganization(childComplexity, args["input"].(model.UpdateOrganizationInput)), true
 	case "Mutation.updateUser":
 		if e.ComplexityRoot.Mutation.UpdateUser == nil {
 			break
@@ -528,6 +606,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Metadata(childComplexity), true
+	case "Organization.updateTime":
+		if e.ComplexityRoot.Organization.UpdateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.UpdateTime(childComplexity), true
 
 	case "OrganizationConnection.edges":
 		if e.ComplexityRoot.OrganizationConnection.Edges == nil {
@@ -717,6 +801,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpdateMembershipPayload.UserErrors(childComplexity), true
+
+	case "UpdateOrganizationPayload.organization":
+		if e.ComplexityRoot.UpdateOrganizationPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateOrganizationPayload.Organization(childComplexity), true
+	case "UpdateOrganizationPayload.userErrors":
+		if e.ComplexityRoot.UpdateOrganizationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateOrganizationPayload.UserErrors(childComplexity), true
 
 	case "UpdateUserPayload.user":
 		if e.ComplexityRoot.UpdateUserPayload.User == nil {
@@ -972,10 +1069,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputAddMembershipInput,
+		ec.unmarshalInputCreateOrganizationInput,
 		ec.unmarshalInputCreateUserInput,
+		ec.unmarshalInputDeleteOrganizationInput,
 		ec.unmarshalInputDeleteUserInput,
 		ec.unmarshalInputRemoveMembershipInput,
 		ec.unmarshalInputUpdateMembershipInput,
+		ec.unmarshalInputUpdateOrganizationInput,
 		ec.unmarshalInputUpdateUserInput,
 		ec.unmarshalInputUserProfileInput,
 	)
@@ -1148,6 +1248,7 @@ type Organization implements Node {
   externalId: String
   metadata: JSON!
   createTime: DateTime!
+  updateTime: DateTime!
   "Memberships of this organization, ordered by user id."
   members(
     "Page size, 1 to 100."
@@ -1168,6 +1269,51 @@ type OrganizationConnection {
 type OrganizationEdge {
   cursor: String!
   node: Organization!
+}
+
+input CreateOrganizationInput {
+  "1 to 200 characters."
+  displayName: String!
+  externalId: String
+  "At most 10 keys (Scalekit's limit for organizations)."
+  metadata: JSON
+}
+
+type CreateOrganizationPayload {
+  organization: Organization
+  userErrors: [UserError!]!
+}
+
+input UpdateOrganizationInput {
+  id: ID!
+  "Cannot be null."
+  displayName: String
+  externalId: String
+  "Merged by key; a key set to null is removed; null empties the map."
+  metadata: JSON
+}
+
+type UpdateOrganizationPayload {
+  organization: Organization
+  userErrors: [UserError!]!
+}
+
+input DeleteOrganizationInput {
+  id: ID!
+}
+
+type DeleteOrganizationPayload {
+  deletedOrganizationId: ID
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Create an organization with no members."
+  createOrganization(input: CreateOrganizationInput!): CreateOrganizationPayload!
+  "Change an organization's display name, external id or metadata."
+  updateOrganization(input: UpdateOrganizationInput!): UpdateOrganizationPayload!
+  "Delete an organization and every membership in it. The users stay."
+  deleteOrganization(input: DeleteOrganizationInput!): DeleteOrganizationPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/role.graphqls", Input: `"A named set of permissions held through a membership."
@@ -1443,6 +1589,16 @@ func (ec *executionContext) childFields_AddMembershipPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type AddMembershipPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_CreateOrganizationPayload_organization(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateOrganizationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateOrganizationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -1451,6 +1607,16 @@ func (ec *executionContext) childFields_CreateUserPayload(ctx context.Context, f
 		return ec.fieldContext_CreateUserPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateUserPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedOrganizationId":
+		return ec.fieldContext_DeleteOrganizationPayload_deletedOrganizationId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteOrganizationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteOrganizationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1549,6 +1715,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_metadata(ctx, field)
 	case "createTime":
 		return ec.fieldContext_Organization_createTime(ctx, field)
+	case "updateTime":
+		return ec.fieldContext_Organization_updateTime(ctx, field)
 	case "members":
 		return ec.fieldContext_Organization_members(ctx, field)
 	}
@@ -1633,6 +1801,16 @@ func (ec *executionContext) childFields_UpdateMembershipPayload(ctx context.Cont
 		return ec.fieldContext_UpdateMembershipPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateMembershipPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_UpdateOrganizationPayload_organization(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateOrganizationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateOrganizationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

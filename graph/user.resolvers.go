@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/graph/model"
@@ -15,39 +14,26 @@ import (
 )
 
 func (r *identityResolver) ProviderRawAttributes(ctx context.Context, obj *directory.Identity) (any, error) {
-	panic(fmt.Errorf("not implemented: ProviderRawAttributes - providerRawAttributes"))
+	// Raw attributes are any JSON object; an identity without them answers {}.
+	if obj.ProviderRawAttributes == nil {
+		return map[string]any{}, nil
+	}
+	return obj.ProviderRawAttributes, nil
 }
 
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error) {
-	in, err := newUser(input)
-	if err == nil {
-		var user *directory.User
-		if user, err = r.Directory.CreateUser(ctx, in); err == nil {
-			return &model.CreateUserPayload{User: user, UserErrors: noUserErrors()}, nil
-		}
-	}
-	problems, err := userErrors(err)
-	return &model.CreateUserPayload{UserErrors: problems}, err
+	user, problems, err := write(ctx, func() (directory.NewUser, error) { return newUser(input) }, r.Directory.CreateUser)
+	return &model.CreateUserPayload{User: user, UserErrors: problems}, err
 }
 
 func (r *mutationResolver) UpdateUser(ctx context.Context, input model.UpdateUserInput) (*model.UpdateUserPayload, error) {
-	in, err := userUpdate(input)
-	if err == nil {
-		var user *directory.User
-		if user, err = r.Directory.UpdateUser(ctx, in); err == nil {
-			return &model.UpdateUserPayload{User: user, UserErrors: noUserErrors()}, nil
-		}
-	}
-	problems, err := userErrors(err)
-	return &model.UpdateUserPayload{UserErrors: problems}, err
+	user, problems, err := write(ctx, func() (directory.UserUpdate, error) { return userUpdate(input) }, r.Directory.UpdateUser)
+	return &model.UpdateUserPayload{User: user, UserErrors: problems}, err
 }
 
 func (r *mutationResolver) DeleteUser(ctx context.Context, input model.DeleteUserInput) (*model.DeleteUserPayload, error) {
-	if err := r.Directory.DeleteUser(ctx, input.ID); err != nil {
-		problems, err := userErrors(err)
-		return &model.DeleteUserPayload{UserErrors: problems}, err
-	}
-	return &model.DeleteUserPayload{DeletedUserID: &input.ID, UserErrors: noUserErrors()}, nil
+	id, problems, err := write(ctx, given(input.ID), deleted(r.Directory.DeleteUser))
+	return &model.DeleteUserPayload{DeletedUserID: id, UserErrors: problems}, err
 }
 
 func (r *userResolver) Memberships(ctx context.Context, obj *directory.User) ([]*directory.Membership, error) {

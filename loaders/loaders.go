@@ -16,36 +16,42 @@ import (
 	"github.com/usergraph/usergraph/directory"
 )
 
-// Options tune batching.
+// Options tune batching (see Loader for why the window is an idle gap).
 type Options struct {
-	// Wait is how long a loader collects keys after the first one before it calls the
-	// backend. gqlgen resolves the elements of a list in concurrent goroutines that ask within
-	// microseconds of each other, so a wait far below the library's 16 ms default still
-	// catches a whole level; every microsecond of it is added to each level's latency.
-	Wait time.Duration
+	// Idle closes a batch when no new key has arrived for this long. It is the latency a
+	// level pays on top of the backend's own, instead of the library's fixed 16 ms.
+	Idle time.Duration
+	// MaxWait closes a batch this long after its first key even if keys keep arriving.
+	MaxWait time.Duration
 	// MaxBatch caps the keys of one backend call.
 	MaxBatch int
 }
 
 // DefaultOptions are measured in docs/benchmarks.md.
-var DefaultOptions = Options{Wait: 500 * time.Microsecond, MaxBatch: 500}
+var DefaultOptions = Options{Idle: 250 * time.Microsecond, MaxWait: 10 * time.Millisecond, MaxBatch: 500}
 
 // Loaders are the dataloaders of one request. Their caches live as long as the request.
 type Loaders struct {
-	UserByID                 *dataloader.Loader[string, *directory.User]
-	UserByEmail              *dataloader.Loader[string, *directory.User]
-	UserByExternalID         *dataloader.Loader[string, *directory.User]
-	OrganizationByID         *dataloader.Loader[string, *directory.Organization]
-	OrganizationByExternalID *dataloader.Loader[string, *directory.Organization]
-	RoleByID                 *dataloader.Loader[string, *directory.Role]
-	MembershipsByUser        *dataloader.Loader[string, []*directory.Membership]
-	Members                  *dataloader.Loader[directory.MembersQuery, *directory.Page[*directory.Membership]]
+	UserByID                 *Loader[string, *directory.User]
+	UserByEmail              *Loader[string, *directory.User]
+	UserByExternalID         *Loader[string, *directory.User]
+	OrganizationByID         *Loader[string, *directory.Organization]
+	OrganizationByExternalID *Loader[string, *directory.Organization]
+	RoleByID                 *Loader[string, *directory.Role]
+	MembershipsByUser        *Loader[string, []*directory.Membership]
+	Members                  *Loader[directory.MembersQuery, *directory.Page[*directory.Membership]]
 }
 
 // New builds a fresh set of loaders over dir.
 func New(dir directory.Directory, opts Options) *Loaders {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = DefaultOptions.MaxBatch
+	}
+	if opts.Idle <= 0 {
+		opts.Idle = DefaultOptions.Idle
+	}
+	if opts.MaxWait < opts.Idle {
+		opts.MaxWait = max(DefaultOptions.MaxWait, opts.Idle)
 	}
 	return &Loaders{
 		UserByID:                 newLoader(dir.UsersByID, opts),
@@ -59,11 +65,8 @@ func New(dir directory.Directory, opts Options) *Loaders {
 	}
 }
 
-func newLoader[K comparable, V any](fetch func(context.Context, []K) ([]V, error), opts Options) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(batch(fetch),
-		dataloader.WithWait[K, V](opts.Wait),
-		dataloader.WithBatchCapacity[K, V](opts.MaxBatch),
-	)
+func newLoader[K comparable, V any](fetch func(context.Context, []K) ([]V, error), opts Options) *Loader[K, V] {
+	return newWindowed(batch(fetch), opts)
 }
 
 // batch adapts a batch-first port method to the dataloader: results in key order, with

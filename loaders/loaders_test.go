@@ -58,7 +58,7 @@ func loadConcurrently[V any](t *testing.T, fetch func(context.Context, []string)
 	// The window is generous so that the race detector's slow goroutine start-up cannot
 	// split the batch; the barrier releases every goroutine at once, as gqlgen's list
 	// resolution does.
-	l := newLoader(fetch, Options{Wait: 20 * time.Millisecond, MaxBatch: 1000})
+	l := newLoader(fetch, Options{Idle: 20 * time.Millisecond, MaxWait: time.Second, MaxBatch: 1000})
 	values := make([]V, len(keys))
 	errs := make([]error, len(keys))
 	start := make(chan struct{})
@@ -139,7 +139,7 @@ func TestLoaderCapsTheBatchSize(t *testing.T) {
 		}
 		return make([]int, len(keys)), nil
 	}
-	l := newLoader(fetch, Options{Wait: 5 * time.Millisecond, MaxBatch: 10})
+	l := newLoader(fetch, Options{Idle: 5 * time.Millisecond, MaxWait: time.Second, MaxBatch: 10})
 	thunks := make([]func() (int, error), 35)
 	for i := range thunks {
 		thunks[i] = l.Load(context.Background(), fmt.Sprint(i))
@@ -171,4 +171,45 @@ func TestForWithoutMiddlewarePanicsWithAHint(t *testing.T) {
 	assert.PanicsWithValue(t, "loaders: no loaders in context; wrap the handler with loaders.Middleware", func() {
 		For(context.Background())
 	})
+}
+
+func TestBatchLeavesWhenKeysStopArriving(t *testing.T) {
+	var batches atomic.Int32
+	fetch := func(_ context.Context, keys []string) ([]int, error) {
+		batches.Add(1)
+		return make([]int, len(keys)), nil
+	}
+	// Keys trickle in every 2 ms for 40 ms: far longer than the idle gap would allow if it
+	// were a fixed window, yet they all belong to one level and must make one batch.
+	l := newLoader(fetch, Options{Idle: 10 * time.Millisecond, MaxWait: time.Second, MaxBatch: 1000})
+	var thunks []func() (int, error)
+	for i := range 20 {
+		thunks = append(thunks, l.Load(context.Background(), fmt.Sprint(i)))
+		time.Sleep(2 * time.Millisecond)
+	}
+	for _, th := range thunks {
+		_, err := th()
+		require.NoError(t, err)
+	}
+	assert.Equal(t, int32(1), batches.Load())
+}
+
+func TestMaxWaitBoundsABatchThatNeverGoesIdle(t *testing.T) {
+	var batches atomic.Int32
+	fetch := func(_ context.Context, keys []string) ([]int, error) {
+		batches.Add(1)
+		return make([]int, len(keys)), nil
+	}
+	l := newLoader(fetch, Options{Idle: 50 * time.Millisecond, MaxWait: 20 * time.Millisecond, MaxBatch: 1000})
+	start := time.Now()
+	var thunks []func() (int, error)
+	for i := 0; time.Since(start) < 100*time.Millisecond; i++ {
+		thunks = append(thunks, l.Load(context.Background(), fmt.Sprint(i)))
+		time.Sleep(time.Millisecond)
+	}
+	for _, th := range thunks {
+		_, err := th()
+		require.NoError(t, err)
+	}
+	assert.GreaterOrEqual(t, batches.Load(), int32(3), "a steady stream is cut at MaxWait")
 }

@@ -23,6 +23,19 @@ type AddMembershipPayload struct {
 	UserErrors []*directory.FieldError `json:"userErrors"`
 }
 
+type CreateOrganizationInput struct {
+	// 1 to 200 characters.
+	DisplayName string                     `json:"displayName"`
+	ExternalID  graphql.Omittable[*string] `json:"externalId,omitempty"`
+	// At most 10 keys (Scalekit's limit for organizations).
+	Metadata graphql.Omittable[any] `json:"metadata,omitempty"`
+}
+
+type CreateOrganizationPayload struct {
+	Organization *directory.Organization `json:"organization,omitempty"`
+	UserErrors   []*directory.FieldError `json:"userErrors"`
+}
+
 type CreateUserInput struct {
 	// The organization the user joins.
 	OrganizationID string                               `json:"organizationId"`
@@ -41,6 +54,15 @@ type CreateUserInput struct {
 type CreateUserPayload struct {
 	User       *directory.User         `json:"user,omitempty"`
 	UserErrors []*directory.FieldError `json:"userErrors"`
+}
+
+type DeleteOrganizationInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteOrganizationPayload struct {
+	DeletedOrganizationID *string                 `json:"deletedOrganizationId,omitempty"`
+	UserErrors            []*directory.FieldError `json:"userErrors"`
 }
 
 type DeleteUserInput struct {
@@ -115,6 +137,20 @@ type UpdateMembershipInput struct {
 type UpdateMembershipPayload struct {
 	Membership *directory.Membership   `json:"membership,omitempty"`
 	UserErrors []*directory.FieldError `json:"userErrors"`
+}
+
+type UpdateOrganizationInput struct {
+	ID string `json:"id"`
+	// Cannot be null.
+	DisplayName graphql.Omittable[*string] `json:"displayName,omitempty"`
+	ExternalID  graphql.Omittable[*string] `json:"externalId,omitempty"`
+	// Merged by key; a key set to null is removed; null empties the map.
+	Metadata graphql.Omittable[any] `json:"metadata,omitempty"`
+}
+
+type UpdateOrganizationPayload struct {
+	Organization *directory.Organization `json:"organization,omitempty"`
+	UserErrors   []*directory.FieldError `json:"userErrors"`
 }
 
 type UpdateUserInput struct {

@@ -1,0 +1,41 @@
+package sqlite
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestIDsAreScalekitShapedAndTimeOrdered(t *testing.T) {
+	prev := newID(userPrefix)
+	require.Regexp(t, `^usr_\d{19}$`, prev)
+	seen := map[string]bool{prev: true}
+	for range 10000 {
+		id := newID(userPrefix)
+		require.Len(t, id, len(prev))
+		require.Less(t, prev, id, "each id sorts after the one before")
+		require.False(t, seen[id])
+		seen[id] = true
+		prev = id
+	}
+	a := newID(orgPrefix)
+	time.Sleep(3 * time.Millisecond)
+	b := newID(orgPrefix)
+	assert.Less(t, a, b)
+	assert.Regexp(t, `^org_\d{19}$`, a)
+	assert.Regexp(t, `^role_\d{19}$`, newID(rolePrefix))
+}
+
+func TestTimesRoundTrip(t *testing.T) {
+	in := time.Date(2024, 2, 29, 23, 59, 58, 123400000, time.FixedZone("X", 3600))
+	s := formatTime(in)
+	assert.Equal(t, "2024-02-29T22:59:58.123400000Z", s)
+	out, err := parseTime(s)
+	require.NoError(t, err)
+	assert.True(t, in.Equal(out))
+	assert.Equal(t, time.UTC, out.Location())
+	assert.Less(t, formatTime(in), formatTime(in.Add(time.Nanosecond)))
+	assert.Less(t, formatTime(in.Add(-time.Second)), formatTime(in), "no trimmed zeros to break text order")
+}

@@ -1,0 +1,137 @@
+package gateway_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/usergraph/usergraph/directory"
+)
+
+// deepMembers walks organization → members → user → memberships → organization and roles →
+// permissions: five levels of dependent fetches over every member.
+const deepMembers = `query($org: ID!, $n: Int!) { organization(id: $org) { displayName
+	members(first: $n) { totalCount nodes { status user { email profile { givenName }
+		memberships { status organization { displayName } roles { name permissions { name } } } } } } } }`
+
+// withMembers adds n users to the first seeded organization, each also a member of the
+// second one, and returns the first organization's id.
+func withMembers(t testing.TB, e *env, n int) string {
+	t.Helper()
+	ctx := context.Background()
+	data := e.mustQuery(`{ organizations(first: 2) { nodes { id } } }`, nil)
+	orgA, orgB := str(at(data, "organizations.nodes.0.id")), str(at(data, "organizations.nodes.1.id"))
+	dir := directory.WithRules(e.store)
+	for i := range n {
+		u, err := dir.CreateUser(ctx, directory.NewUser{OrganizationID: orgA, Email: fmt.Sprintf("member%03d@load.test", i), Roles: []string{"member"}})
+		require.NoError(t, err)
+		_, err = dir.AddMembership(ctx, directory.NewMembership{UserID: u.ID, OrganizationID: orgB, Roles: []string{"viewer", "admin"}})
+		require.NoError(t, err)
+	}
+	return orgA
+}
+
+// statementsFor runs doc and returns the SQL statements it cost.
+func statementsFor(t testing.TB, e *env, doc string, vars map[string]any) uint64 {
+	before := e.store.Statements()
+	e.mustQuery(doc, vars)
+	return e.store.Statements() - before
+}
+
+// TestNoNPlusOne proves that the SQL statements of the deep members query do not depend on
+// how many members there are: every level is one batched statement.
+func TestNoNPlusOne(t *testing.T) {
+	counts := map[int]uint64{}
+	for _, n := range []int{10, 100} {
+		e := newEnv(t, true, withCountingLoaders())
+		org := withMembers(t, e, n)
+		data := e.mustQuery(deepMembers, map[string]any{"org": org, "n": 100})
+		require.GreaterOrEqual(t, len(at(data, "organization.members.nodes").([]any)), n)
+		counts[n] = statementsFor(t, e, deepMembers, map[string]any{"org": org, "n": 100})
+	}
+	assert.Equal(t, counts[10], counts[100], "statements must not grow with the member count")
+	// organization, members, users, memberships, organizations, roles.
+	assert.LessOrEqual(t, counts[100], uint64(6))
+}
+
+func TestUserByIDCostsOneStatement(t *testing.T) {
+	e := newEnv(t, true, withCountingLoaders())
+	f := e.fixture()
+	assert.Equal(t, uint64(1), statementsFor(t, e, `query($id: ID!) { user(id: $id) { email profile { name } } }`, map[string]any{"id": f.alice}))
+	assert.Equal(t, uint64(1), statementsFor(t, e,
+		`query($a: ID!, $b: ID!, $c: ID!) { a: user(id: $a) { id } b: user(id: $b) { id } c: user(id: $c) { id } }`,
+		map[string]any{"a": f.alice, "b": f.bob, "c": f.carol}), "aliased root fields share one batch")
+}
+
+// slow delays every backend call by a fixed latency, like a remote backend.
+type slow struct {
+	directory.Directory
+	latency time.Duration
+}
+
+// wrap sleeps for the latency, then lets the call go ahead.
+func (s slow) wrap(ctx context.Context) context.Context { time.Sleep(s.latency); return ctx }
+func (s slow) UsersByID(ctx context.Context, ids []string) ([]*directory.User, error) {
+	return s.Directory.UsersByID(s.wrap(ctx), ids)
+}
+func (s slow) OrganizationsByID(ctx context.Context, ids []string) ([]*directory.Organization, error) {
+	return s.Directory.OrganizationsByID(s.wrap(ctx), ids)
+}
+func (s slow) MembershipsByUser(ctx context.Context, ids []string) ([][]*directory.Membership, error) {
+	return s.Directory.MembershipsByUser(s.wrap(ctx), ids)
+}
+func (s slow) Members(ctx context.Context, q []directory.MembersQuery) ([]*directory.Page[*directory.Membership], error) {
+	return s.Directory.Members(s.wrap(ctx), q)
+}
+func (s slow) RolesByID(ctx context.Context, ids []string) ([]*directory.Role, error) {
+	return s.Directory.RolesByID(s.wrap(ctx), ids)
+}
+
+// BenchmarkUserByID: one user with its profile.
+func BenchmarkUserByID(b *testing.B) {
+	e := newEnv(b, true)
+	f := e.fixture()
+	vars := map[string]any{"id": f.alice}
+	doc := `query($id: ID!) { user(id: $id) { id email profile { givenName familyName locale } metadata } }`
+	b.ReportAllocs()
+	start := e.store.Statements()
+	for b.Loop() {
+		e.mustQuery(doc, vars)
+	}
+	b.ReportMetric(float64(e.store.Statements()-start)/float64(b.N), "sql/op")
+}
+
+// BenchmarkDeepMembers: the deep organization-members query at 10 and 100 members. sql/op
+// must stay the same for both.
+func BenchmarkDeepMembers(b *testing.B) {
+	for _, n := range []int{10, 100} {
+		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
+			e := newEnv(b, true)
+			vars := map[string]any{"org": withMembers(b, e, n), "n": 100}
+			b.ReportAllocs()
+			start := e.store.Statements()
+			for b.Loop() {
+				e.mustQuery(deepMembers, vars)
+			}
+			b.ReportMetric(float64(e.store.Statements()-start)/float64(b.N), "sql/op")
+		})
+	}
+}
+
+// BenchmarkDeepMembersLatency: with every backend call taking L, the deep query should take
+// about depth × L (5 × L) plus the gateway's own time; the batch window is paid per level.
+func BenchmarkDeepMembersLatency(b *testing.B) {
+	const latency = 20 * time.Millisecond
+	e := newEnv(b, true, withDirectory(func(d directory.Directory) directory.Directory { return slow{d, latency} }))
+	vars := map[string]any{"org": withMembers(b, e, 100), "n": 100}
+	b.ResetTimer()
+	for b.Loop() {
+		e.mustQuery(deepMembers, vars)
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+	b.ReportMetric(float64(5*latency.Milliseconds()), "target-ms/op")
+}

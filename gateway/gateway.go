@@ -1,0 +1,157 @@
+// Package gateway assembles usergraph's HTTP surface: the GraphQL endpoint with its limits,
+// error presenter and per-request loaders, the playground, the schema, and health checks.
+// package main only reads configuration and opens a backend; everything a request meets is
+// built here, so tests can serve exactly what production serves.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/graph"
+	"github.com/usergraph/usergraph/loaders"
+	"github.com/usergraph/usergraph/playground"
+)
+
+// Config is everything the gateway needs; zero values take the defaults below.
+type Config struct {
+	// Directory is the backend, already wrapped with directory.WithRules.
+	Directory directory.Directory
+	Logger    *slog.Logger
+	Loaders   loaders.Options
+	// MaxBodyBytes caps a request body (default 1 MiB).
+	MaxBodyBytes int64
+	// MaxDepth caps the nesting of selections, introspection excluded (default 15).
+	MaxDepth int
+	// MaxComplexity caps the operation's cost: one per field, lists of connections
+	// multiplied by their page size (default 20000).
+	MaxComplexity int
+	// RequestTimeout bounds the work of one request (default 30 s).
+	RequestTimeout time.Duration
+	// Introspection answers __schema and __type queries (default on in embedded mode).
+	Introspection bool
+}
+
+// Defaults for Config's zero values.
+const (
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultMaxDepth       = 15
+	DefaultMaxComplexity  = 20000
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Loaders == (loaders.Options{}) {
+		c.Loaders = loaders.DefaultOptions
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxDepth <= 0 {
+		c.MaxDepth = DefaultMaxDepth
+	}
+	if c.MaxComplexity <= 0 {
+		c.MaxComplexity = DefaultMaxComplexity
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+}
+
+// New returns the gateway's HTTP handler.
+func New(cfg Config) http.Handler {
+	cfg.setDefaults()
+	schema := NewExecutableSchema(cfg.Directory)
+	gql := newGraphQLServer(schema, cfg)
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", chain(gql,
+		requestID,
+		recoverPanics(cfg.Logger),
+		limitBody(cfg.MaxBodyBytes),
+		timeout(cfg.RequestTimeout),
+		loaders.Middleware(cfg.Directory, cfg.Loaders),
+	))
+	play := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph"})
+	mux.Handle("GET /{$}", play)
+	mux.Handle("GET /playground/", play)
+	mux.Handle("GET /schema.graphql", schemaHandler(schema))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", readyz(cfg.Directory))
+	return mux
+}
+
+// NewExecutableSchema wires the resolvers and the cost model to the generated executor.
+func NewExecutableSchema(dir directory.Directory) graphql.ExecutableSchema {
+	c := graph.Config{Resolvers: &graph.Resolver{Directory: dir}}
+	c.Complexity.Query.Users = func(child int, _ *string, first *int, _ *string, _ *string) int {
+		return pageCost(first, child)
+	}
+	c.Complexity.Query.Organizations = func(child int, first *int, _ *string) int {
+		return pageCost(first, child)
+	}
+	c.Complexity.Organization.Members = func(child int, first *int, _ *string, _ *directory.MembershipStatus) int {
+		return pageCost(first, child)
+	}
+	return graph.NewExecutableSchema(c)
+}
+
+// pageCost weighs a connection by the page it may return, so that nesting large pages is
+// what the complexity limit refuses.
+func pageCost(first *int, child int) int {
+	n := 20
+	if first != nil && *first > 0 {
+		n = *first
+	}
+	return 1 + n*child
+}
+
+func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Server {
+	srv := handler.New(schema)
+	// GET carries queries only (gqlgen refuses mutations over GET); POST takes JSON.
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(depthLimit{max: cfg.MaxDepth})
+	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.SetErrorPresenter(presentError(cfg.Logger))
+	srv.SetRecoverFunc(recoverResolver(cfg.Logger))
+	return srv
+}
+
+func readyz(dir directory.Directory) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := dir.Ping(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

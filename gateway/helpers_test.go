@@ -1,0 +1,201 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/client"
+	"github.com/stretchr/testify/require"
+
+	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/sqlite"
+	"github.com/usergraph/usergraph/gateway"
+	"github.com/usergraph/usergraph/loaders"
+)
+
+// env is a gateway over a real SQLite file, as `go run .` builds it.
+type env struct {
+	t       testing.TB
+	store   *sqlite.Store
+	handler http.Handler
+	client  *client.Client
+	logs    *strings.Builder
+}
+
+type envOption func(*gateway.Config)
+
+// withDirectory replaces the backend, e.g. with a wrapper that fails on purpose.
+func withDirectory(wrap func(directory.Directory) directory.Directory) envOption {
+	return func(c *gateway.Config) { c.Directory = wrap(c.Directory) }
+}
+
+// withCountingLoaders widens the loaders' idle gap so that statement counts do not depend on
+// how fast goroutines start (the race detector slows them tenfold); latency is measured by
+// the benchmarks, with the defaults.
+func withCountingLoaders() envOption {
+	return func(c *gateway.Config) {
+		c.Loaders = loaders.Options{Idle: 20 * time.Millisecond, MaxWait: time.Second}
+	}
+}
+
+func newEnv(t testing.TB, seed bool, opts ...envOption) *env {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "usergraph.db"), sqlite.Options{Seed: seed})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	logs := &strings.Builder{}
+	cfg := gateway.Config{
+		Directory:     directory.WithRules(store),
+		Logger:        slog.New(slog.NewJSONHandler(logs, nil)),
+		Introspection: true,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h := gateway.New(cfg)
+	return &env{t: t, store: store, handler: h, client: client.New(h, client.Path("/graphql")), logs: logs}
+}
+
+// gqlError is one entry of a response's errors.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+func (e gqlError) code() string { s, _ := e.Extensions["code"].(string); return s }
+
+type result struct {
+	Data   map[string]any
+	Errors []gqlError
+}
+
+// query runs a document over HTTP and decodes data and errors, whatever the status.
+func (e *env) query(doc string, vars map[string]any) result {
+	e.t.Helper()
+	body, err := json.Marshal(map[string]any{"query": doc, "variables": vars})
+	require.NoError(e.t, err)
+	return decode(e.t, e.post("application/json", string(body)))
+}
+
+// mustQuery runs a document that must succeed without errors, through gqlgen's test client.
+func (e *env) mustQuery(doc string, vars map[string]any) map[string]any {
+	e.t.Helper()
+	var opts []client.Option
+	for k, v := range vars {
+		opts = append(opts, client.Var(k, v))
+	}
+	resp, err := e.client.RawPost(doc, opts...)
+	require.NoError(e.t, err)
+	require.Empty(e.t, resp.Errors, "query failed: %s", doc)
+	raw, err := json.Marshal(resp.Data)
+	require.NoError(e.t, err)
+	var data map[string]any
+	require.NoError(e.t, json.Unmarshal(raw, &data))
+	return data
+}
+
+// post sends a raw HTTP request to the gateway.
+func (e *env) post(contentType, body string, headers ...string) *http.Response {
+	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return e.do(req)
+}
+
+func (e *env) get(target string) *http.Response {
+	e.t.Helper()
+	return e.do(httptest.NewRequest(http.MethodGet, target, nil))
+}
+
+func (e *env) do(req *http.Request) *http.Response {
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func decode(t testing.TB, resp *http.Response) result {
+	t.Helper()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var out result
+	require.NoError(t, json.Unmarshal(body, &out), "body is not JSON: %s", body)
+	return out
+}
+
+// at walks a decoded JSON value along a path of keys and indexes ("users.nodes.0.email").
+func at(v any, path string) any {
+	for _, p := range strings.Split(path, ".") {
+		switch node := v.(type) {
+		case map[string]any:
+			v = node[p]
+		case []any:
+			i := 0
+			for _, c := range p {
+				i = i*10 + int(c-'0')
+			}
+			if i >= len(node) {
+				return nil
+			}
+			v = node[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+// fixture is a small, known data set built through the store, on top of the seed when
+// there is one: two organizations of our own and three users.
+type fixture struct {
+	orgA, orgB   string
+	alice, bob   string
+	carol        string
+	adminRoleID  string
+	memberRoleID string
+}
+
+func (e *env) fixture() fixture {
+	e.t.Helper()
+	ctx := context.Background()
+	var f fixture
+	data := e.mustQuery(`{ organizations(first: 100) { nodes { id externalId } } roles { id name } }`, nil)
+	for _, r := range at(data, "roles").([]any) {
+		switch str(at(r, "name")) {
+		case "admin":
+			f.adminRoleID = str(at(r, "id"))
+		case "member":
+			f.memberRoleID = str(at(r, "id"))
+		}
+	}
+	orgs := at(data, "organizations.nodes").([]any)
+	require.GreaterOrEqual(e.t, len(orgs), 2, "the seed must provide at least two organizations")
+	f.orgA, f.orgB = str(at(orgs[0], "id")), str(at(orgs[1], "id"))
+	dir := directory.WithRules(e.store)
+	mk := func(email, given string, org string, roles ...string) string {
+		u, err := dir.CreateUser(ctx, directory.NewUser{
+			OrganizationID: org, Email: email, Roles: roles,
+			Profile: directory.ProfileInput{GivenName: &given},
+		})
+		require.NoError(e.t, err)
+		return u.ID
+	}
+	f.alice = mk("alice@fixture.test", "Alice", f.orgA, "admin")
+	f.bob = mk("bob@fixture.test", "Bob", f.orgA, "member")
+	f.carol = mk("carol@fixture.test", "Carol", f.orgB)
+	_, err := dir.AddMembership(ctx, directory.NewMembership{UserID: f.alice, OrganizationID: f.orgB, Roles: []string{"member"}})
+	require.NoError(e.t, err)
+	return f
+}

@@ -1,0 +1,121 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"time"
+)
+
+func chain(h http.Handler, middleware ...func(http.Handler) http.Handler) http.Handler {
+	for i := len(middleware) - 1; i >= 0; i-- {
+		h = middleware[i](h)
+	}
+	return h
+}
+
+type requestIDKey struct{}
+
+// A caller's X-Request-Id is kept only when it is a plain token, so that it cannot inject
+// anything into logs or headers.
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// requestID tags every request with an id, echoed in X-Request-Id, logged with every error
+// and returned in masked errors so that a user's report can be found in the logs.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID.MatchString(id) {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// RequestID returns the id of the request in ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// recoverPanics is the last net under the resolvers' own recovery: a panic anywhere in the
+// HTTP path becomes a masked 500 with the request id, never a dropped connection.
+func recoverPanics(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					log.ErrorContext(r.Context(), "panic serving request", "requestId", RequestID(r.Context()),
+						"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+					writeGraphQLError(w, http.StatusInternalServerError, "internal server error", CodeInternal, RequestID(r.Context()))
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// limitBody reads at most max bytes of body. A larger body is refused with 413 before any
+// parsing, so a huge document costs no more than max bytes of memory.
+func limitBody(max int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > max {
+				writeTooLarge(w, r, max)
+				return
+			}
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+			var tooLarge *http.MaxBytesError
+			switch {
+			case errors.As(err, &tooLarge):
+				writeTooLarge(w, r, max)
+				return
+			case err != nil:
+				writeGraphQLError(w, http.StatusBadRequest, "could not read the request body", CodeBadRequest, RequestID(r.Context()))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func writeTooLarge(w http.ResponseWriter, r *http.Request, max int64) {
+	writeGraphQLError(w, http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("request body is larger than %d bytes", max), CodePayloadTooLarge, RequestID(r.Context()))
+}
+
+// timeout bounds the time the resolvers and the backend may spend on one request.
+func timeout(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+// writeGraphQLError answers with a GraphQL-shaped error for failures outside the executor.
+func writeGraphQLError(w http.ResponseWriter, status int, message, code, requestID string) {
+	writeJSON(w, status, map[string]any{
+		"errors": []map[string]any{{
+			"message":    message,
+			"extensions": map[string]any{"code": code, "requestId": requestID},
+		}},
+	})
+}

@@ -1,0 +1,63 @@
+package loaders
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+)
+
+// Loader is a dataloader whose batch window closes when keys stop arriving, not after a
+// fixed time. gqlgen asks for the keys of one list level from concurrent goroutines whose
+// start-up spreads over a time that grows with the list and with the machine's load (about
+// 1.3 ms for 100 members on two busy cores): a fixed window short enough for a one-key level
+// splits a long level into several backend calls, and one long enough for every level
+// makes each level wait for nothing.
+//
+// So the library's own window (dataloader.WithWait) is set to MaxWait, the upper bound, and
+// each Load restarts an idle timer; when no key has arrived for Idle, the batch is flushed
+// through the library's Flush. Batching, caching and result delivery stay the library's.
+type Loader[K comparable, V any] struct {
+	*dataloader.Loader[K, V]
+	idle time.Duration
+
+	mu    sync.Mutex
+	timer *time.Timer
+}
+
+func newWindowed[K comparable, V any](batchFn dataloader.BatchFunc[K, V], opts Options) *Loader[K, V] {
+	return &Loader[K, V]{
+		Loader: dataloader.NewBatchedLoader(batchFn,
+			dataloader.WithWait[K, V](opts.MaxWait),
+			dataloader.WithBatchCapacity[K, V](opts.MaxBatch),
+		),
+		idle: opts.Idle,
+	}
+}
+
+// Load asks for one key; the returned thunk blocks until its batch has been answered.
+func (l *Loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
+	thunk := l.Loader.Load(ctx, key)
+	l.touch()
+	return thunk
+}
+
+// LoadMany asks for several keys at once.
+func (l *Loader[K, V]) LoadMany(ctx context.Context, keys []K) dataloader.ThunkMany[V] {
+	thunk := l.Loader.LoadMany(ctx, keys)
+	l.touch()
+	return thunk
+}
+
+// touch restarts the idle timer. A flush with nothing pending is a no-op in the library, so
+// a timer that fires after the batch already left (full, or MaxWait) costs nothing.
+func (l *Loader[K, V]) touch() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.timer == nil {
+		l.timer = time.AfterFunc(l.idle, l.Loader.Flush)
+		return
+	}
+	l.timer.Reset(l.idle)
+}

@@ -1,0 +1,202 @@
+// Command usergraph serves one GraphQL API over users, normalized profiles, organization
+// memberships and roles. With no configuration it runs on an embedded SQLite store seeded
+// with demo data, listening on 127.0.0.1:8080:
+//
+//	go run .
+//
+// Every environment variable has a flag of the same meaning; see README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/sqlite"
+	"github.com/usergraph/usergraph/gateway"
+	"github.com/usergraph/usergraph/loaders"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "usergraph:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the server's configuration: flags, defaulted from environment variables.
+type config struct {
+	addr             string
+	db               string
+	seed             bool
+	introspection    bool
+	loaderIdle       time.Duration
+	maxBodyBytes     int64
+	maxDepth         int
+	maxComplexity    int
+	scalekitURL      string
+	scalekitClientID string
+	scalekitSecret   string
+}
+
+// envDefaults reads the environment variables that back the flags' defaults; a malformed
+// value is an error rather than silently ignored.
+type envDefaults struct {
+	getenv func(string) string
+	err    error
+}
+
+func (e *envDefaults) str(name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *envDefaults) parse(name string, def any, parse func(string) (any, error)) any {
+	v := e.getenv(name)
+	if v == "" {
+		return def
+	}
+	out, err := parse(v)
+	if err != nil && e.err == nil {
+		e.err = fmt.Errorf("%s=%q: %v", name, v, err)
+	}
+	if err != nil {
+		return def
+	}
+	return out
+}
+
+func (e *envDefaults) boolean(name string, def bool) bool {
+	return e.parse(name, def, func(s string) (any, error) { return strconv.ParseBool(s) }).(bool)
+}
+
+func (e *envDefaults) integer(name string, def int) int {
+	return e.parse(name, def, func(s string) (any, error) { return strconv.Atoi(s) }).(int)
+}
+
+func (e *envDefaults) duration(name string, def time.Duration) time.Duration {
+	return e.parse(name, def, func(s string) (any, error) { return time.ParseDuration(s) }).(time.Duration)
+}
+
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := &envDefaults{getenv: getenv}
+	var c config
+	fs := flag.NewFlagSet("usergraph", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", env.str("USERGRAPH_ADDR", "127.0.0.1:8080"), "listen address (USERGRAPH_ADDR)")
+	fs.StringVar(&c.db, "db", env.str("USERGRAPH_DB", "data/usergraph.db"), "embedded store file (USERGRAPH_DB)")
+	fs.BoolVar(&c.seed, "seed", env.boolean("USERGRAPH_SEED", true), "seed an empty embedded store with demo data (USERGRAPH_SEED)")
+	fs.BoolVar(&c.introspection, "introspection", env.boolean("USERGRAPH_INTROSPECTION", true), "answer introspection queries (USERGRAPH_INTROSPECTION)")
+	fs.DurationVar(&c.loaderIdle, "loader-idle", env.duration("USERGRAPH_LOADER_IDLE", loaders.DefaultOptions.Idle), "dataloader batch closes after this long without a new key (USERGRAPH_LOADER_IDLE)")
+	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", int64(env.integer("USERGRAPH_MAX_BODY_BYTES", gateway.DefaultMaxBodyBytes)), "request body limit (USERGRAPH_MAX_BODY_BYTES)")
+	fs.IntVar(&c.maxDepth, "max-depth", env.integer("USERGRAPH_MAX_DEPTH", gateway.DefaultMaxDepth), "selection depth limit (USERGRAPH_MAX_DEPTH)")
+	fs.IntVar(&c.maxComplexity, "max-complexity", env.integer("USERGRAPH_MAX_COMPLEXITY", gateway.DefaultMaxComplexity), "operation complexity limit (USERGRAPH_MAX_COMPLEXITY)")
+	fs.StringVar(&c.scalekitURL, "scalekit-environment-url", env.str("SCALEKIT_ENVIRONMENT_URL", ""), "Scalekit environment URL (SCALEKIT_ENVIRONMENT_URL)")
+	fs.StringVar(&c.scalekitClientID, "scalekit-client-id", env.str("SCALEKIT_CLIENT_ID", ""), "Scalekit client id (SCALEKIT_CLIENT_ID)")
+	fs.StringVar(&c.scalekitSecret, "scalekit-client-secret", env.str("SCALEKIT_CLIENT_SECRET", ""), "Scalekit client secret (SCALEKIT_CLIENT_SECRET)")
+	if env.err != nil {
+		return c, env.err
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, c.check()
+}
+
+func (c config) check() error {
+	set := 0
+	for _, v := range []string{c.scalekitURL, c.scalekitClientID, c.scalekitSecret} {
+		if v != "" {
+			set++
+		}
+	}
+	switch {
+	case set > 0 && set < 3:
+		return errors.New("SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET must be set together")
+	case set == 3:
+		return errors.New("the Scalekit backend is not available in this build yet; unset SCALEKIT_* to use the embedded store")
+	}
+	host, _, err := net.SplitHostPort(c.addr)
+	if err != nil {
+		return fmt.Errorf("USERGRAPH_ADDR=%q: %v", c.addr, err)
+	}
+	// Nothing authenticates callers yet, so the gateway only listens where nobody else can
+	// reach it.
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("USERGRAPH_ADDR=%q: listening beyond loopback needs authentication, which this build does not have yet; use 127.0.0.1", c.addr)
+	}
+	if c.db == "" {
+		return errors.New("USERGRAPH_DB must name a file")
+	}
+	return nil
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := loadConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+
+	store, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Seed: cfg.seed})
+	if err != nil {
+		return fmt.Errorf("opening the embedded store %s: %w", cfg.db, err)
+	}
+	defer store.Close()
+
+	handler := gateway.New(gateway.Config{
+		Directory:     directory.WithRules(store),
+		Logger:        log,
+		Loaders:       loaders.Options{Idle: cfg.loaderIdle, MaxWait: loaders.DefaultOptions.MaxWait, MaxBatch: loaders.DefaultOptions.MaxBatch},
+		MaxBodyBytes:  cfg.maxBodyBytes,
+		MaxDepth:      cfg.maxDepth,
+		MaxComplexity: cfg.maxComplexity,
+		Introspection: cfg.introspection,
+	})
+	return serve(ctx, cfg.addr, handler, log)
+}
+
+// serve listens (so that a taken port fails at start, in one line), serves until ctx ends,
+// then drains in-flight requests for up to 10 s.
+func serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	log.Info("usergraph listening", "playground", "http://"+strings.Replace(ln.Addr().String(), "127.0.0.1", "localhost", 1)+"/")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log.Info("shutting down")
+	return srv.Shutdown(shutdownCtx)
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := loadConfig(nil, envOf(), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.addr != "127.0.0.1:8080" || c.db != "data/usergraph.db" || !c.seed || !c.introspection || c.loaderIdle != 250*time.Microsecond {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestConfigFlagsOverrideEnvironment(t *testing.T) {
+	c, err := loadConfig([]string{"-addr", "localhost:9090", "-seed=false"},
+		envOf("USERGRAPH_ADDR", "127.0.0.1:1", "USERGRAPH_DB", "/tmp/x.db", "USERGRAPH_MAX_DEPTH", "9"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.addr != "localhost:9090" || c.seed || c.db != "/tmp/x.db" || c.maxDepth != 9 {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestBadConfigurationFailsWithOneClearLine(t *testing.T) {
+	for _, tc := range []struct {
+		env  func(string) string
+		args []string
+		want string
+	}{
+		{envOf("USERGRAPH_SEED", "maybe"), nil, `USERGRAPH_SEED="maybe"`},
+		{envOf("USERGRAPH_MAX_DEPTH", "deep"), nil, `USERGRAPH_MAX_DEPTH="deep"`},
+		{envOf("USERGRAPH_LOADER_IDLE", "5"), nil, `USERGRAPH_LOADER_IDLE="5"`},
+		{envOf("SCALEKIT_CLIENT_ID", "id"), nil, "must be set together"},
+		{envOf("SCALEKIT_ENVIRONMENT_URL", "https://x.scalekit.dev", "SCALEKIT_CLIENT_ID", "a", "SCALEKIT_CLIENT_SECRET", "b"), nil, "Scalekit backend is not available"},
+		{envOf("USERGRAPH_ADDR", "0.0.0.0:8080"), nil, "needs authentication"},
+		{envOf(), []string{"-addr", "no-port"}, `USERGRAPH_ADDR="no-port"`},
+	} {
+		_, err := loadConfig(tc.args, tc.env, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("want one line containing %q, got %v", tc.want, err)
+		}
+	}
+}
