@@ -20,7 +20,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.addr != "127.0.0.1:8080" || c.db != "data/usergraph.db" || !c.seed || !c.introspection || c.loaderIdle != 250*time.Microsecond {
+	if c.addr != "127.0.0.1:8080" || c.db != "data/usergraph.db" || !c.seed || !c.introspection || c.loaderIdle != time.Millisecond {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
