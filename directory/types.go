@@ -12,6 +12,10 @@ type User struct {
 	LastLogin  *time.Time
 	Profile    UserProfile
 	Metadata   map[string]string
+	// Memberships is every membership of the user when the backend returned them with the
+	// user (Scalekit embeds them); nil when it did not, or when it may have returned only
+	// some. The loaders prime the memberships cache from it, so they are not fetched again.
+	Memberships []*Membership
 }
 
 // UserProfile is the normalized profile of a user. Optional attributes are nil when unset so
@@ -75,6 +79,9 @@ type Membership struct {
 	Permissions  []string
 	InviterEmail *string
 	ExpiresAt    *time.Time
+	// User is the member when the backend returned it along with the membership (Scalekit's
+	// organization user list); nil otherwise. The loaders prime the users cache from it.
+	User *User
 }
 
 // Organization is a tenant.

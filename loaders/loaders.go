@@ -56,16 +56,38 @@ func New(dir directory.Directory, opts Options) *Loaders {
 	if opts.MaxWait < opts.Idle {
 		opts.MaxWait = max(DefaultOptions.MaxWait, opts.Idle)
 	}
-	return &Loaders{
-		UserByID:                 newLoader(dir.UsersByID, opts),
-		UserByEmail:              newLoader(dir.UsersByEmail, opts),
-		UserByExternalID:         newLoader(dir.UsersByExternalID, opts),
-		OrganizationByID:         newLoader(dir.OrganizationsByID, opts),
-		OrganizationByExternalID: newLoader(dir.OrganizationsByExternalID, opts),
-		RoleByID:                 newLoader(dir.RolesByID, opts),
-		MembershipsByUser:        newLoader(dir.MembershipsByUser, opts),
-		Members:                  newLoader(dir.Members, opts),
+	l := &Loaders{}
+	// Objects that a backend returns embedded in others (Scalekit's users carry their
+	// memberships, its member lists carry the users) prime the other loaders, so that
+	// asking for them later in the same request costs no call.
+	users := func(fetch func(context.Context, []string) ([]*directory.User, error)) func(context.Context, []string) ([]*directory.User, error) {
+		return func(ctx context.Context, keys []string) ([]*directory.User, error) {
+			out, err := fetch(ctx, keys)
+			l.PrimeUsers(ctx, out...)
+			return out, err
+		}
 	}
+	members := func(ctx context.Context, qs []directory.MembersQuery) ([]*directory.Page[*directory.Membership], error) {
+		out, err := dir.Members(ctx, qs)
+		for _, page := range out {
+			if page == nil {
+				continue
+			}
+			for _, m := range page.Items {
+				l.PrimeUsers(ctx, m.User)
+			}
+		}
+		return out, err
+	}
+	l.UserByID = newLoader(users(dir.UsersByID), opts)
+	l.UserByEmail = newLoader(users(dir.UsersByEmail), opts)
+	l.UserByExternalID = newLoader(users(dir.UsersByExternalID), opts)
+	l.OrganizationByID = newLoader(dir.OrganizationsByID, opts)
+	l.OrganizationByExternalID = newLoader(dir.OrganizationsByExternalID, opts)
+	l.RoleByID = newLoader(dir.RolesByID, opts)
+	l.MembershipsByUser = newLoader(dir.MembershipsByUser, opts)
+	l.Members = newLoader(members, opts)
+	return l
 }
 
 func newLoader[K comparable, V any](fetch func(context.Context, []K) ([]V, error), opts Options) *Loader[K, V] {
@@ -124,14 +146,18 @@ func For(ctx context.Context) *Loaders {
 	return l
 }
 
-// PrimeUsers seeds the user caches with users that a list call already returned, so that a
-// later fetch of the same user by id, email or external id costs nothing.
+// PrimeUsers seeds the caches with users that a call already returned — and with their
+// memberships when the backend returned them complete — so that fetching them again in the
+// same request costs nothing. Prime keeps an entry that is already cached.
 func (l *Loaders) PrimeUsers(ctx context.Context, users ...*directory.User) {
 	for _, u := range users {
 		if u == nil {
 			continue
 		}
 		l.UserByID.Prime(ctx, u.ID, u)
+		if u.Memberships != nil {
+			l.MembershipsByUser.Prime(ctx, u.ID, u.Memberships)
+		}
 	}
 }
 
