@@ -21,13 +21,43 @@ import (
 	"github.com/usergraph/usergraph/loaders"
 )
 
-// env is a gateway over a real SQLite file, as `go run .` builds it.
+// env is a gateway over a real backend, built as `go run .` builds it.
 type env struct {
 	t       testing.TB
-	store   *sqlite.Store
+	dir     directory.Directory // the backend itself, without the input rules
+	calls   func() uint64       // backend calls so far: SQL statements, or HTTP requests
+	close   func() error        // closes the backend under the gateway
 	handler http.Handler
 	client  *client.Client
 	logs    *strings.Builder
+}
+
+// backend opens one kind of directory for a test, empty or with the demo data.
+type backend struct {
+	name string
+	open func(t testing.TB, seed bool) (dir directory.Directory, calls func() uint64, close func() error)
+}
+
+var sqliteBackend = backend{name: "sqlite", open: func(t testing.TB, seed bool) (directory.Directory, func() uint64, func() error) {
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "usergraph.db"), sqlite.Options{Seed: seed})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	return store, store.Statements, store.Close
+}}
+
+// backends are the backends that every behaviour test runs against.
+var backends = []backend{sqliteBackend}
+
+// envMaker builds an env; behaviour tests receive one per backend.
+type envMaker func(t testing.TB, seed bool, opts ...envOption) *env
+
+// eachBackend runs a behaviour test once per backend, so that both keep the same contract.
+func eachBackend(t *testing.T, test func(t *testing.T, newEnv envMaker)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			test(t, func(t testing.TB, seed bool, opts ...envOption) *env { return newEnvOn(t, b, seed, opts...) })
+		})
+	}
 }
 
 type envOption func(*gateway.Config)
@@ -46,14 +76,18 @@ func withCountingLoaders() envOption {
 	}
 }
 
+// newEnv builds an env over the embedded store.
 func newEnv(t testing.TB, seed bool, opts ...envOption) *env {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "usergraph.db"), sqlite.Options{Seed: seed})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close() })
+	return newEnvOn(t, sqliteBackend, seed, opts...)
+}
+
+func newEnvOn(t testing.TB, b backend, seed bool, opts ...envOption) *env {
+	t.Helper()
+	dir, calls, closeBackend := b.open(t, seed)
 	logs := &strings.Builder{}
 	cfg := gateway.Config{
-		Directory:     directory.WithRules(store),
+		Directory:     directory.WithRules(dir),
 		Logger:        slog.New(slog.NewJSONHandler(logs, nil)),
 		Introspection: true,
 	}
@@ -61,7 +95,7 @@ func newEnv(t testing.TB, seed bool, opts ...envOption) *env {
 		o(&cfg)
 	}
 	h := gateway.New(cfg)
-	return &env{t: t, store: store, handler: h, client: client.New(h, client.Path("/graphql")), logs: logs}
+	return &env{t: t, dir: dir, calls: calls, close: closeBackend, handler: h, client: client.New(h, client.Path("/graphql")), logs: logs}
 }
 
 // gqlError is one entry of a response's errors.
@@ -183,7 +217,7 @@ func (e *env) fixture() fixture {
 	orgs := at(data, "organizations.nodes").([]any)
 	require.GreaterOrEqual(e.t, len(orgs), 2, "the seed must provide at least two organizations")
 	f.orgA, f.orgB = str(at(orgs[0], "id")), str(at(orgs[1], "id"))
-	dir := directory.WithRules(e.store)
+	dir := directory.WithRules(e.dir)
 	mk := func(email, given string, org string, roles ...string) string {
 		u, err := dir.CreateUser(ctx, directory.NewUser{
 			OrganizationID: org, Email: email, Roles: roles,

@@ -19,7 +19,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	e := newEnv(t, false)
 	assert.Equal(t, http.StatusOK, e.get("/healthz").StatusCode)
 	assert.Equal(t, http.StatusOK, e.get("/readyz").StatusCode)
-	require.NoError(t, e.store.Close())
+	require.NoError(t, e.close())
 	assert.Equal(t, http.StatusOK, e.get("/healthz").StatusCode, "liveness does not depend on the backend")
 	assert.Equal(t, http.StatusServiceUnavailable, e.get("/readyz").StatusCode, "readiness does")
 }
