@@ -32,7 +32,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// -h printed the usage: that is what was asked for.
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "usergraph:", err)
 		os.Exit(1)
 	}
@@ -86,8 +90,15 @@ func (e *envDefaults) boolean(name string, def bool) bool {
 	return e.parse(name, def, func(s string) (any, error) { return strconv.ParseBool(s) }).(bool)
 }
 
+// integer reads a positive whole number: no limit of ours means anything at zero or below.
 func (e *envDefaults) integer(name string, def int) int {
-	return e.parse(name, def, func(s string) (any, error) { return strconv.Atoi(s) }).(int)
+	return e.parse(name, def, func(s string) (any, error) {
+		n, err := strconv.Atoi(s)
+		if err == nil && n <= 0 {
+			err = errors.New("must be a positive whole number")
+		}
+		return n, err
+	}).(int)
 }
 
 func (e *envDefaults) duration(name string, def time.Duration) time.Duration {
@@ -98,7 +109,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	env := &envDefaults{getenv: getenv}
 	var c config
 	fs := flag.NewFlagSet("usergraph", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The usage goes out only for -h; a bad flag is reported in one line by main.
+	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.addr, "addr", env.str("USERGRAPH_ADDR", "127.0.0.1:8080"), "listen address (USERGRAPH_ADDR)")
 	fs.StringVar(&c.db, "db", env.str("USERGRAPH_DB", "data/usergraph.db"), "embedded store file (USERGRAPH_DB)")
 	fs.BoolVar(&c.seed, "seed", env.boolean("USERGRAPH_SEED", true), "seed an empty embedded store with demo data (USERGRAPH_SEED)")
@@ -114,7 +126,15 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, env.err
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "Usage of usergraph (every flag has an environment variable):")
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+		}
 		return c, err
+	}
+	if c.maxBodyBytes <= 0 || c.maxDepth <= 0 || c.maxComplexity <= 0 || c.loaderIdle <= 0 {
+		return c, errors.New("-max-body-bytes, -max-depth, -max-complexity and -loader-idle must be positive")
 	}
 	return c, c.check()
 }
@@ -134,12 +154,12 @@ func (c config) check() error {
 	}
 	host, _, err := net.SplitHostPort(c.addr)
 	if err != nil {
-		return fmt.Errorf("USERGRAPH_ADDR=%q: %v", c.addr, err)
+		return fmt.Errorf("listen address (-addr, USERGRAPH_ADDR) %q: %v", c.addr, err)
 	}
 	// Nothing authenticates callers yet, so the gateway only listens where nobody else can
 	// reach it.
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("USERGRAPH_ADDR=%q: listening beyond loopback needs authentication, which this build does not have yet; use 127.0.0.1", c.addr)
+		return fmt.Errorf("listen address (-addr, USERGRAPH_ADDR) %q: listening beyond loopback needs authentication, which this build does not have yet; use 127.0.0.1", c.addr)
 	}
 	if c.db == "" {
 		return errors.New("USERGRAPH_DB must name a file")
@@ -168,6 +188,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		MaxDepth:      cfg.maxDepth,
 		MaxComplexity: cfg.maxComplexity,
 		Introspection: cfg.introspection,
+		// Until callers authenticate, only requests addressed to loopback are answered,
+		// so a web page cannot reach the gateway through DNS rebinding.
+		LoopbackHostsOnly: true,
 	})
 	return serve(ctx, cfg.addr, handler, log)
 }

@@ -48,7 +48,10 @@ func TestBadConfigurationFailsWithOneClearLine(t *testing.T) {
 		{envOf("SCALEKIT_CLIENT_ID", "id"), nil, "must be set together"},
 		{envOf("SCALEKIT_ENVIRONMENT_URL", "https://x.scalekit.dev", "SCALEKIT_CLIENT_ID", "a", "SCALEKIT_CLIENT_SECRET", "b"), nil, "Scalekit backend is not available"},
 		{envOf("USERGRAPH_ADDR", "0.0.0.0:8080"), nil, "needs authentication"},
-		{envOf(), []string{"-addr", "no-port"}, `USERGRAPH_ADDR="no-port"`},
+		{envOf(), []string{"-addr", "no-port"}, `USERGRAPH_ADDR) "no-port"`},
+		{envOf("USERGRAPH_MAX_BODY_BYTES", "-5"), nil, "must be a positive whole number"},
+		{envOf(), []string{"-max-depth", "0"}, "must be positive"},
+		{envOf(), []string{"-no-such-flag"}, "flag provided but not defined"},
 	} {
 		_, err := loadConfig(tc.args, tc.env, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {

@@ -57,7 +57,8 @@ type NewUser struct {
 	ExternalID     *string
 	Profile        ProfileInput
 	Metadata       map[string]string
-	// Roles are role names held in the organization; empty means the catalogue's default roles.
+	// Roles are role names held in the organization; nil means the catalogue's default
+	// roles, an empty list means none.
 	Roles               []string
 	MembershipMetadata  map[string]string
 	SendInvitationEmail bool
@@ -121,7 +122,7 @@ type UserUpdate struct {
 type NewMembership struct {
 	UserID         string
 	OrganizationID string
-	// Roles are role names; empty means the catalogue's default roles.
+	// Roles are role names; nil means the catalogue's default roles, empty means none.
 	Roles               []string
 	Metadata            map[string]string
 	InviterEmail        *string

@@ -9,60 +9,88 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// depthLimit refuses operations nested deeper than max before anything is resolved.
-// Introspection fields (__schema, __type) are not counted: GraphiQL's own introspection
-// query is deep by design and costs no backend call.
-type depthLimit struct{ max int }
+// shapeLimit refuses, before anything is resolved, operations nested deeper than maxDepth
+// or expanding to more than maxFields field selections once every fragment spread is
+// inlined. It runs before gqlgen's complexity limit on purpose: that walker expands
+// fragments without memory, so a 736-byte document of fragments spreading fragments costs
+// it seconds of CPU; here each fragment is measured once, so the walk is linear in the
+// document's size. Introspection fields (__schema, __type) are not counted: GraphiQL's own
+// introspection query is deep by design and costs no backend call.
+type shapeLimit struct {
+	maxDepth  int
+	maxFields int
+}
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = depthLimit{}
+} = shapeLimit{}
 
-func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
-func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
-func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+func (shapeLimit) ExtensionName() string                   { return "ShapeLimit" }
+func (shapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (l shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	op := oc.Doc.Operations.ForName(oc.OperationName)
 	if op == nil {
 		return nil
 	}
-	if depth := selectionDepth(op.SelectionSet, 0, d.max); depth > d.max {
-		err := gqlerror.Errorf("operation is nested more than %d levels deep", d.max)
+	m := measurer{cap: l.maxFields + 1, fragments: map[string]shape{}}
+	s := m.measure(op.SelectionSet)
+	switch {
+	case s.depth > l.maxDepth:
+		err := gqlerror.Errorf("operation is nested %d levels deep; the limit is %d", s.depth, l.maxDepth)
 		setCode(err, CodeDepthLimitExceeded)
+		return err
+	case s.fields > l.maxFields:
+		err := gqlerror.Errorf("operation selects more than %d fields once its fragments are expanded", l.maxFields)
+		setCode(err, CodeComplexityLimitExceeded)
 		return err
 	}
 	return nil
 }
 
-// selectionDepth returns the depth of a selection set, stopping as soon as it passes limit
-// so that a hostile document cannot make the walk itself expensive. Fragment cycles are
-// rejected by validation before this runs; the limit bounds the walk regardless.
-func selectionDepth(set ast.SelectionSet, depth, limit int) int {
-	if depth > limit {
-		return depth
-	}
-	deepest := depth
+// shape is what a selection set expands to: its depth and its number of field selections.
+type shape struct{ depth, fields int }
+
+type measurer struct {
+	cap       int // field counts saturate here, so that exponential expansion cannot overflow
+	fragments map[string]shape
+}
+
+func (m *measurer) measure(set ast.SelectionSet) shape {
+	var out shape
 	for _, sel := range set {
-		var d int
+		var s shape
 		switch sel := sel.(type) {
 		case *ast.Field:
 			if strings.HasPrefix(sel.Name, "__") {
 				continue
 			}
-			d = selectionDepth(sel.SelectionSet, depth+1, limit)
+			s = m.measure(sel.SelectionSet)
+			s.depth++
+			s.fields++
 		case *ast.InlineFragment:
-			d = selectionDepth(sel.SelectionSet, depth, limit)
+			s = m.measure(sel.SelectionSet)
 		case *ast.FragmentSpread:
-			if sel.Definition != nil {
-				d = selectionDepth(sel.Definition.SelectionSet, depth, limit)
-			}
+			s = m.fragment(sel)
 		}
-		if d > deepest {
-			deepest = d
-		}
-		if deepest > limit {
-			break
-		}
+		out.depth = max(out.depth, s.depth)
+		out.fields = min(out.fields+s.fields, m.cap)
 	}
-	return deepest
+	return out
+}
+
+// fragment measures a named fragment once. Validation has already refused fragment cycles;
+// the placeholder stored first keeps a cycle from recursing forever all the same.
+func (m *measurer) fragment(spread *ast.FragmentSpread) shape {
+	if spread.Definition == nil {
+		return shape{}
+	}
+	if s, ok := m.fragments[spread.Name]; ok {
+		return s
+	}
+	m.fragments[spread.Name] = shape{}
+	s := m.measure(spread.Definition.SelectionSet)
+	m.fragments[spread.Name] = s
+	return s
 }

@@ -22,8 +22,13 @@ const (
 	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
 	CodeRateLimited         = "RATE_LIMITED"
 	CodeDepthLimitExceeded  = "DEPTH_LIMIT_EXCEEDED"
-	CodePayloadTooLarge     = "PAYLOAD_TOO_LARGE"
-	CodeBadRequest          = "BAD_REQUEST"
+	// CodeComplexityLimitExceeded is the code gqlgen's own complexity limit uses too.
+	CodeComplexityLimitExceeded = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeMethodNotAllowed        = "METHOD_NOT_ALLOWED"
+	CodeUnsupportedMediaType    = "UNSUPPORTED_MEDIA_TYPE"
+	CodeMisdirectedRequest      = "MISDIRECTED_REQUEST"
+	CodePayloadTooLarge         = "PAYLOAD_TOO_LARGE"
+	CodeBadRequest              = "BAD_REQUEST"
 )
 
 // presentError gives every error a code. Errors built for the client (*gqlerror.Error made

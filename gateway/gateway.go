@@ -34,19 +34,28 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxDepth caps the nesting of selections, introspection excluded (default 15).
 	MaxDepth int
+	// MaxFields caps the field selections of an operation with every fragment expanded
+	// (default 10000).
+	MaxFields int
 	// MaxComplexity caps the operation's cost: one per field, lists of connections
 	// multiplied by their page size (default 20000).
 	MaxComplexity int
 	// RequestTimeout bounds the work of one request (default 30 s).
 	RequestTimeout time.Duration
-	// Introspection answers __schema and __type queries (default on in embedded mode).
+	// Introspection answers __schema and __type queries and serves /schema.graphql
+	// (default on in embedded mode).
 	Introspection bool
+	// LoopbackHostsOnly refuses requests whose Host header is not a loopback name or
+	// address. While callers are not authenticated this keeps a web page the developer
+	// visits from reaching the gateway through DNS rebinding.
+	LoopbackHostsOnly bool
 }
 
 // Defaults for Config's zero values.
 const (
 	DefaultMaxBodyBytes   = 1 << 20
 	DefaultMaxDepth       = 15
+	DefaultMaxFields      = 10000
 	DefaultMaxComplexity  = 20000
 	DefaultRequestTimeout = 30 * time.Second
 )
@@ -63,6 +72,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxDepth <= 0 {
 		c.MaxDepth = DefaultMaxDepth
+	}
+	if c.MaxFields <= 0 {
+		c.MaxFields = DefaultMaxFields
 	}
 	if c.MaxComplexity <= 0 {
 		c.MaxComplexity = DefaultMaxComplexity
@@ -82,18 +94,24 @@ func New(cfg Config) http.Handler {
 	mux.Handle("/graphql", chain(gql,
 		requestID,
 		recoverPanics(cfg.Logger),
+		checkTransport,
 		limitBody(cfg.MaxBodyBytes),
 		timeout(cfg.RequestTimeout),
 		loaders.Middleware(cfg.Directory, cfg.Loaders),
 	))
 	play := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph"})
 	mux.Handle("GET /{$}", play)
-	mux.Handle("GET /playground/", play)
-	mux.Handle("GET /schema.graphql", schemaHandler(schema))
+	mux.Handle(playground.AssetPrefix, play)
+	if cfg.Introspection {
+		mux.Handle("GET /schema.graphql", schemaHandler(schema))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /readyz", readyz(cfg.Directory))
+	mux.HandleFunc("GET /readyz", readyz(cfg.Directory, cfg.Logger))
+	if cfg.LoopbackHostsOnly {
+		return loopbackHostsOnly(mux)
+	}
 	return mux
 }
 
@@ -131,19 +149,22 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(depthLimit{max: cfg.MaxDepth})
+	srv.Use(shapeLimit{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(recoverResolver(cfg.Logger))
 	return srv
 }
 
-func readyz(dir directory.Directory) http.HandlerFunc {
+// readyz answers whether the backend answers. The cause of a failure is logged, not sent:
+// the endpoint needs no credentials, and backend errors can name files and hosts.
+func readyz(dir directory.Directory, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := dir.Ping(ctx); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+			log.WarnContext(ctx, "not ready", "error", err.Error())
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

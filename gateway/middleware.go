@@ -5,14 +5,21 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 func chain(h http.Handler, middleware ...func(http.Handler) http.Handler) http.Handler {
@@ -117,5 +124,64 @@ func writeGraphQLError(w http.ResponseWriter, status int, message, code, request
 			"message":    message,
 			"extensions": map[string]any{"code": code, "requestId": requestID},
 		}},
+	})
+}
+
+// checkTransport answers, with a coded GraphQL error, the requests that gqlgen's transports
+// would refuse with an uncoded one: other methods than GET and POST, POST bodies that are
+// not JSON, GET requests with undecodable variables, and mutations over GET (a GET must
+// never change anything; caches and prefetchers replay them).
+func checkTransport(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := RequestID(r.Context())
+		switch r.Method {
+		case http.MethodPost:
+			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if err != nil || (mt != "application/json" && mt != "application/graphql-response+json") {
+				writeGraphQLError(w, http.StatusUnsupportedMediaType, "POST a JSON body with Content-Type: application/json", CodeUnsupportedMediaType, id)
+				return
+			}
+		case http.MethodGet:
+			q := r.URL.Query()
+			for _, param := range []string{"variables", "extensions"} {
+				if v := q.Get(param); v != "" && !json.Valid([]byte(v)) {
+					writeGraphQLError(w, http.StatusBadRequest, param+" is not valid JSON", CodeBadRequest, id)
+					return
+				}
+			}
+			if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
+				op := doc.Operations.ForName(q.Get("operationName"))
+				if op == nil && len(doc.Operations) == 1 {
+					op = doc.Operations[0]
+				}
+				if op != nil && op.Operation != ast.Query {
+					w.Header().Set("Allow", "POST")
+					writeGraphQLError(w, http.StatusMethodNotAllowed, "only queries can be sent with GET; POST mutations", CodeMethodNotAllowed, id)
+					return
+				}
+			}
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			writeGraphQLError(w, http.StatusMethodNotAllowed, "use GET for queries or POST", CodeMethodNotAllowed, id)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHostsOnly refuses requests addressed to any other host name than a loopback one.
+func loopbackHostsOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.Trim(host, "[]")
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			writeGraphQLError(w, http.StatusMisdirectedRequest,
+				"this server only answers requests addressed to localhost", CodeMisdirectedRequest, RequestID(r.Context()))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }

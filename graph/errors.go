@@ -8,6 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/loaders"
 )
 
 // CodeBadUserInput marks a query argument that cannot be used (DESIGN.md §3).
@@ -32,6 +33,10 @@ func argError(err error) error {
 	return badInput(strings.Join(msgs, "; "), inv.Problems[0].Field...)
 }
 
+// maxUserErrors caps the problems reported for one input, so that an input of a thousand
+// bad keys cannot make a response ten times its size.
+const maxUserErrors = 50
+
 // userErrors turns a refused write into the payload's userErrors, with field paths from the
 // mutation's arguments (["input", …]). Any other error is returned for the error presenter.
 func userErrors(err error) ([]*directory.FieldError, error) {
@@ -39,8 +44,12 @@ func userErrors(err error) ([]*directory.FieldError, error) {
 	if !errors.As(err, &inv) {
 		return nil, err
 	}
-	out := make([]*directory.FieldError, len(inv.Problems))
-	for i, p := range inv.Problems {
+	problems := inv.Problems
+	if len(problems) > maxUserErrors {
+		problems = problems[:maxUserErrors]
+	}
+	out := make([]*directory.FieldError, len(problems))
+	for i, p := range problems {
 		p.Field = append([]string{"input"}, p.Field...)
 		out[i] = &p
 	}
@@ -69,6 +78,9 @@ func write[In, Out any](ctx context.Context, convert func() (In, error), do func
 	if err == nil {
 		var out Out
 		if out, err = do(ctx, in); err == nil {
+			// What the request's loaders cached before the write is stale now: the payload
+			// and any later mutation of the document must read what is stored.
+			loaders.For(ctx).ClearAll()
 			return out, noUserErrors(), nil
 		}
 	}

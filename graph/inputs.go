@@ -126,10 +126,13 @@ func (p *inputProblems) newProfile(in *model.UserProfileInput) directory.Profile
 }
 
 func (p *inputProblems) profileUpdate(o graphql.Omittable[*model.UserProfileInput]) *directory.ProfileUpdate {
-	in := o.Value()
+	in, set := o.ValueOK()
 	if in == nil {
-		// Both an absent profile and profile: null leave the profile as it is; clearing every
-		// attribute at once is not something a client should do by accident.
+		if set {
+			// Clearing every attribute at once is not something to do by accident: clear
+			// the fields one by one.
+			p.add(directory.CodeRequired, "profile cannot be null; set the fields to clear to null", "profile")
+		}
 		return nil
 	}
 	given, family := p.names(in)

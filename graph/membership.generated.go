@@ -1267,20 +1267,6 @@ func (ec *executionContext) unmarshalNAddMembershipInput2githubᚗcomᚋusergrap
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAddMembershipPayload2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐAddMembershipPayload(ctx context.Context, sel ast.SelectionSet, v model.AddMembershipPayload) graphql.Marshaler {
-	return ec._AddMembershipPayload(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNAddMembershipPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐAddMembershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.AddMembershipPayload) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._AddMembershipPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Membership) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -1384,37 +1370,16 @@ func (ec *executionContext) unmarshalNRemoveMembershipInput2githubᚗcomᚋuserg
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRemoveMembershipPayload2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐRemoveMembershipPayload(ctx context.Context, sel ast.SelectionSet, v model.RemoveMembershipPayload) graphql.Marshaler {
-	return ec._RemoveMembershipPayload(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNRemoveMembershipPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐRemoveMembershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.RemoveMembershipPayload) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._RemoveMembershipPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNUpdateMembershipInput2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpdateMembershipInput(ctx context.Context, v any) (model.UpdateMembershipInput, error) {
 	res, err := ec.unmarshalInputUpdateMembershipInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNUpdateMembershipPayload2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpdateMembershipPayload(ctx context.Context, sel ast.SelectionSet, v model.UpdateMembershipPayload) graphql.Marshaler {
-	return ec._UpdateMembershipPayload(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNUpdateMembershipPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpdateMembershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateMembershipPayload) graphql.Marshaler {
+func (ec *executionContext) marshalOAddMembershipPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐAddMembershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.AddMembershipPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
 		return graphql.Null
 	}
-	return ec._UpdateMembershipPayload(ctx, sel, v)
+	return ec._AddMembershipPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐMembership(ctx context.Context, sel ast.SelectionSet, v *directory.Membership) graphql.Marshaler {
@@ -1457,5 +1422,19 @@ var (
 		directory.MembershipInviteExpired: "INVITE_EXPIRED",
 	}
 )
+
+func (ec *executionContext) marshalORemoveMembershipPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐRemoveMembershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.RemoveMembershipPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RemoveMembershipPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOUpdateMembershipPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpdateMembershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateMembershipPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UpdateMembershipPayload(ctx, sel, v)
+}
 
 // endregion ***************************** type.gotpl *****************************

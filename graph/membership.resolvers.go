@@ -25,6 +25,9 @@ func (r *membershipResolver) Organization(ctx context.Context, obj *directory.Me
 }
 
 func (r *membershipResolver) User(ctx context.Context, obj *directory.Membership) (*directory.User, error) {
+	if obj.User != nil {
+		return obj.User, nil
+	}
 	user, err := loaders.For(ctx).UserByID.Load(ctx, obj.UserID)()
 	if err == nil && user == nil {
 		err = fmt.Errorf("membership in %s refers to missing user %s", obj.OrganizationID, obj.UserID)

@@ -1071,37 +1071,9 @@ func (ec *executionContext) unmarshalNCreateOrganizationInput2githubᚗcomᚋuse
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCreateOrganizationPayload2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐCreateOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v model.CreateOrganizationPayload) graphql.Marshaler {
-	return ec._CreateOrganizationPayload(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNCreateOrganizationPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐCreateOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateOrganizationPayload) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._CreateOrganizationPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNDeleteOrganizationInput2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐDeleteOrganizationInput(ctx context.Context, v any) (model.DeleteOrganizationInput, error) {
 	res, err := ec.unmarshalInputDeleteOrganizationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNDeleteOrganizationPayload2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐDeleteOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v model.DeleteOrganizationPayload) graphql.Marshaler {
-	return ec._DeleteOrganizationPayload(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNDeleteOrganizationPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐDeleteOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteOrganizationPayload) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._DeleteOrganizationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNOrganization2githubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐOrganization(ctx context.Context, sel ast.SelectionSet, v directory.Organization) graphql.Marshaler {
@@ -1179,18 +1151,18 @@ func (ec *executionContext) unmarshalNUpdateOrganizationInput2githubᚗcomᚋuse
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNUpdateOrganizationPayload2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpdateOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v model.UpdateOrganizationPayload) graphql.Marshaler {
-	return ec._UpdateOrganizationPayload(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNUpdateOrganizationPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpdateOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateOrganizationPayload) graphql.Marshaler {
+func (ec *executionContext) marshalOCreateOrganizationPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐCreateOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateOrganizationPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
 		return graphql.Null
 	}
-	return ec._UpdateOrganizationPayload(ctx, sel, v)
+	return ec._CreateOrganizationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODeleteOrganizationPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐDeleteOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteOrganizationPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeleteOrganizationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *directory.Organization) graphql.Marshaler {
@@ -1198,6 +1170,13 @@ func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋusergraphᚋu
 		return graphql.Null
 	}
 	return ec._Organization(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOUpdateOrganizationPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpdateOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateOrganizationPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UpdateOrganizationPayload(ctx, sel, v)
 }
 
 // endregion ***************************** type.gotpl *****************************

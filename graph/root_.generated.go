@@ -1193,7 +1193,7 @@ type MembershipEdge {
 input AddMembershipInput {
   userId: ID!
   organizationId: ID!
-  "Role names; omitted means the default member roles."
+  "Role names; omitted or null means the default member roles, [] none."
   roles: [String!]
   metadata: JSON
   inviterEmail: String
@@ -1233,11 +1233,11 @@ type RemoveMembershipPayload {
 
 extend type Mutation {
   "Add an existing user to an organization."
-  addMembership(input: AddMembershipInput!): AddMembershipPayload!
+  addMembership(input: AddMembershipInput!): AddMembershipPayload
   "Change the roles, metadata or status of a membership."
-  updateMembership(input: UpdateMembershipInput!): UpdateMembershipPayload!
+  updateMembership(input: UpdateMembershipInput!): UpdateMembershipPayload
   "End a membership. The user stays, even without any membership left."
-  removeMembership(input: RemoveMembershipInput!): RemoveMembershipPayload!
+  removeMembership(input: RemoveMembershipInput!): RemoveMembershipPayload
 }
 `, BuiltIn: false},
 	{Name: "../schema/organization.graphqls", Input: `"A tenant: a customer's organization."
@@ -1309,11 +1309,11 @@ type DeleteOrganizationPayload {
 
 extend type Mutation {
   "Create an organization with no members."
-  createOrganization(input: CreateOrganizationInput!): CreateOrganizationPayload!
+  createOrganization(input: CreateOrganizationInput!): CreateOrganizationPayload
   "Change an organization's display name, external id or metadata."
-  updateOrganization(input: UpdateOrganizationInput!): UpdateOrganizationPayload!
+  updateOrganization(input: UpdateOrganizationInput!): UpdateOrganizationPayload
   "Delete an organization and every membership in it. The users stay."
-  deleteOrganization(input: DeleteOrganizationInput!): DeleteOrganizationPayload!
+  deleteOrganization(input: DeleteOrganizationInput!): DeleteOrganizationPayload
 }
 `, BuiltIn: false},
 	{Name: "../schema/role.graphqls", Input: `"A named set of permissions held through a membership."
@@ -1384,7 +1384,9 @@ type Query {
 
 """
 Mutations take one ` + "`" + `input` + "`" + ` and return a payload. Input that cannot be accepted is reported in
-` + "`" + `userErrors` + "`" + ` (HTTP 200) and changes nothing.
+` + "`" + `userErrors` + "`" + ` (HTTP 200) and changes nothing. Payloads are nullable so that a mutation failing
+for another reason (the backend is down) does not erase the results of the mutations before
+it in the same document.
 """
 type Mutation
 
@@ -1527,7 +1529,7 @@ input CreateUserInput {
   externalId: String
   profile: UserProfileInput
   metadata: JSON
-  "Role names held in the organization; omitted means the default member roles."
+  "Role names held in the organization; omitted or null means the default member roles, [] none."
   roles: [String!]
   membershipMetadata: JSON
   """
@@ -1565,11 +1567,11 @@ type DeleteUserPayload {
 
 extend type Mutation {
   "Create a user with a first membership."
-  createUser(input: CreateUserInput!): CreateUserPayload!
+  createUser(input: CreateUserInput!): CreateUserPayload
   "Change a user's external id, profile or metadata. Email cannot change."
-  updateUser(input: UpdateUserInput!): UpdateUserPayload!
+  updateUser(input: UpdateUserInput!): UpdateUserPayload
   "Delete a user and all of its memberships."
-  deleteUser(input: DeleteUserInput!): DeleteUserPayload!
+  deleteUser(input: DeleteUserInput!): DeleteUserPayload
 }
 `, BuiltIn: false},
 }

@@ -47,9 +47,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*directory.User, error) {
 
 func (r *queryResolver) User(ctx context.Context, id *string, email *string, externalID *string) (*directory.User, error) {
 	l := loaders.For(ctx)
-	switch countSet(id, email, externalID) {
-	case 1:
-	default:
+	if countSet(id, email, externalID) != 1 {
 		return nil, badInput("user takes exactly one of id, email or externalId")
 	}
 	switch {
@@ -66,6 +64,10 @@ func (r *queryResolver) Users(ctx context.Context, organizationID *string, first
 	n, err := pageSize(first)
 	if err != nil {
 		return nil, err
+	}
+	if organizationID != nil && *organizationID == "" {
+		// An empty filter must not silently become "every organization".
+		return nil, badInput("organizationId must not be empty; omit it to list every user", "organizationId")
 	}
 	page, err := r.Directory.ListUsers(ctx, directory.UsersQuery{
 		OrganizationID: deref(organizationID), Search: deref(search), First: n, After: deref(after),

@@ -2217,37 +2217,9 @@ func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋusergraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCreateUserPayload2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐCreateUserPayload(ctx context.Context, sel ast.SelectionSet, v model.CreateUserPayload) graphql.Marshaler {
-	return ec._CreateUserPayload(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNCreateUserPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐCreateUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateUserPayload) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._CreateUserPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNDeleteUserInput2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐDeleteUserInput(ctx context.Context, v any) (model.DeleteUserInput, error) {
 	res, err := ec.unmarshalInputDeleteUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNDeleteUserPayload2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐDeleteUserPayload(ctx context.Context, sel ast.SelectionSet, v model.DeleteUserPayload) graphql.Marshaler {
-	return ec._DeleteUserPayload(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNDeleteUserPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐDeleteUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteUserPayload) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._DeleteUserPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNIdentity2ᚕᚖgithubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Identity) graphql.Marshaler {
@@ -2279,20 +2251,6 @@ func (ec *executionContext) marshalNIdentity2ᚖgithubᚗcomᚋusergraphᚋuserg
 func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpdateUserInput(ctx context.Context, v any) (model.UpdateUserInput, error) {
 	res, err := ec.unmarshalInputUpdateUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNUpdateUserPayload2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpdateUserPayload(ctx context.Context, sel ast.SelectionSet, v model.UpdateUserPayload) graphql.Marshaler {
-	return ec._UpdateUserPayload(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNUpdateUserPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpdateUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateUserPayload) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._UpdateUserPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUser2githubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐUser(ctx context.Context, sel ast.SelectionSet, v directory.User) graphql.Marshaler {
@@ -2367,6 +2325,27 @@ func (ec *executionContext) marshalNUserEdge2ᚖgithubᚗcomᚋusergraphᚋuserg
 
 func (ec *executionContext) marshalNUserProfile2githubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐUserProfile(ctx context.Context, sel ast.SelectionSet, v directory.UserProfile) graphql.Marshaler {
 	return ec._UserProfile(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalOCreateUserPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐCreateUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateUserPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CreateUserPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODeleteUserPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐDeleteUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteUserPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeleteUserPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOUpdateUserPayload2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐUpdateUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateUserPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UpdateUserPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐUser(ctx context.Context, sel ast.SelectionSet, v *directory.User) graphql.Marshaler {

@@ -101,7 +101,8 @@ func batch[K comparable, V any](fetch func(context.Context, []K) ([]V, error)) d
 		values, err := fetch(ctx, keys)
 		var keyErrs directory.KeyErrors
 		perKey := errors.As(err, &keyErrs) && len(keyErrs) == len(keys)
-		if err == nil && len(values) != len(keys) {
+		if len(values) != len(keys) && (err == nil || perKey) {
+			perKey = false
 			err = fmt.Errorf("loaders: backend returned %d results for %d keys", len(values), len(keys))
 		}
 		results := make([]*dataloader.Result[V], len(keys))
@@ -159,6 +160,19 @@ func (l *Loaders) PrimeUsers(ctx context.Context, users ...*directory.User) {
 			l.MembershipsByUser.Prime(ctx, u.ID, u.Memberships)
 		}
 	}
+}
+
+// ClearAll empties every cache. A write calls it, so that what the mutation's payload (or a
+// later mutation of the same document) reads is what is stored now.
+func (l *Loaders) ClearAll() {
+	l.UserByID.ClearAll()
+	l.UserByEmail.ClearAll()
+	l.UserByExternalID.ClearAll()
+	l.OrganizationByID.ClearAll()
+	l.OrganizationByExternalID.ClearAll()
+	l.RoleByID.ClearAll()
+	l.MembershipsByUser.ClearAll()
+	l.Members.ClearAll()
 }
 
 // PrimeOrganizations does the same for organizations.

@@ -213,3 +213,28 @@ func TestMaxWaitBoundsABatchThatNeverGoesIdle(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, batches.Load(), int32(3), "a steady stream is cut at MaxWait")
 }
+
+func TestLoaderRejectsPerKeyErrorsWithTooFewResults(t *testing.T) {
+	fetch := func(_ context.Context, keys []string) ([]*string, error) {
+		return nil, make(directory.KeyErrors, len(keys))
+	}
+	_, errs := loadConcurrently(t, fetch, []string{"a", "b"})
+	for _, err := range errs {
+		assert.ErrorContains(t, err, "returned 0 results for 2 keys")
+	}
+}
+
+func TestLoadManyBatchesWithSingleLoads(t *testing.T) {
+	f := &fakeFetch{}
+	l := newLoader(f.fetch, Options{Idle: 5 * time.Millisecond, MaxWait: time.Second})
+	many := l.LoadMany(context.Background(), []string{"a", "bad1", "missing"})
+	one := l.Load(context.Background(), "c")
+	values, errs := many()
+	_, err := one()
+	require.NoError(t, err)
+	assert.Equal(t, 1, f.calls(), "LoadMany and Load share one batch")
+	assert.Equal(t, "value-a", *values[0])
+	assert.EqualError(t, errs[1], "cannot load bad1")
+	assert.Nil(t, values[2])
+	assert.NoError(t, errs[2])
+}

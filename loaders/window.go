@@ -43,11 +43,28 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
 	return thunk
 }
 
-// LoadMany asks for several keys at once.
-func (l *Loader[K, V]) LoadMany(ctx context.Context, keys []K) dataloader.ThunkMany[V] {
-	thunk := l.Loader.LoadMany(ctx, keys)
-	l.touch()
-	return thunk
+// LoadMany asks for several keys at once. It goes through Load key by key rather than the
+// library's LoadMany, whose per-key goroutines could reach the batch only after the idle
+// timer fired and then wait for MaxWait.
+func (l *Loader[K, V]) LoadMany(ctx context.Context, keys []K) func() ([]V, []error) {
+	thunks := make([]dataloader.Thunk[V], len(keys))
+	for i, k := range keys {
+		thunks[i] = l.Load(ctx, k)
+	}
+	return func() ([]V, []error) {
+		values := make([]V, len(keys))
+		var errs []error
+		for i, th := range thunks {
+			var err error
+			if values[i], err = th(); err != nil {
+				if errs == nil {
+					errs = make([]error, len(keys))
+				}
+				errs[i] = err
+			}
+		}
+		return values, errs
+	}
 }
 
 // touch restarts the idle timer. A flush with nothing pending is a no-op in the library, so

@@ -104,7 +104,7 @@ func (s *Store) AddMembership(ctx context.Context, in directory.NewMembership) (
 				problems = append(problems, alreadyMember(in.UserID, in.OrganizationID))
 			}
 		}
-		roleIDs, rp, err := resolveRoles(ctx, c, in.Roles, false)
+		roleIDs, rp, err := resolveRoles(ctx, c, in.Roles, in.Roles != nil)
 		if err != nil {
 			return err
 		}
@@ -163,12 +163,17 @@ func (s *Store) UpdateMembership(ctx context.Context, in directory.MembershipUpd
 		}
 
 		t := now()
-		if m.Status == directory.MembershipActive && m.JoinTime == nil {
-			m.JoinTime = &t
+		if m.Status == directory.MembershipActive {
+			// An active membership is an accepted invitation: it joined now if it had not,
+			// and nothing about it expires any more.
+			if m.JoinTime == nil {
+				m.JoinTime = &t
+			}
+			m.ExpiresAt = nil
 		}
-		if _, err := c.exec(ctx, `UPDATE memberships SET status = ?, join_time = ?, metadata = ?, update_time = ?
+		if _, err := c.exec(ctx, `UPDATE memberships SET status = ?, join_time = ?, expires_at = ?, metadata = ?, update_time = ?
 			WHERE user_id = ? AND organization_id = ?`,
-			string(m.Status), formatTimePtr(m.JoinTime), jsonText(m.Metadata), formatTime(t),
+			string(m.Status), formatTimePtr(m.JoinTime), formatTimePtr(m.ExpiresAt), jsonText(m.Metadata), formatTime(t),
 			in.UserID, in.OrganizationID); err != nil {
 			return err
 		}

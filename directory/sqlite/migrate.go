@@ -53,10 +53,12 @@ func loadMigrations() ([]migration, error) {
 // migrate applies every migration the file has not seen yet, all in one write transaction:
 // a failure leaves the schema as it was, and two processes opening the same new file cannot
 // both apply a version (BEGIN IMMEDIATE serializes them; the second finds it recorded).
-func (s *Store) migrate(ctx context.Context) error {
+//
+// created reports whether this call created the schema, i.e. the file was new.
+func (s *Store) migrate(ctx context.Context) (created bool, err error) {
 	all, err := loadMigrations()
 	if err != nil {
-		return fmt.Errorf("sqlite: reading migrations: %w", err)
+		return false, fmt.Errorf("sqlite: reading migrations: %w", err)
 	}
 	err = s.writeTx(ctx, func(c conn) error {
 		if _, err := c.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -69,6 +71,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err := c.queryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 			return err
 		}
+		created = current == 0
 		if latest := all[len(all)-1].version; current > latest {
 			return fmt.Errorf("the database is at schema version %d, newer than this build knows (%d)", current, latest)
 		}
@@ -87,7 +90,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: migrating: %w", err)
+		return false, fmt.Errorf("sqlite: migrating: %w", err)
 	}
-	return nil
+	return created, nil
 }

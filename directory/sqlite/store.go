@@ -42,7 +42,7 @@ type Store struct {
 var _ directory.Directory = (*Store)(nil)
 
 // Open opens (creating it and its folder if needed) the SQLite file at path, brings its schema
-// up to date and, when opts.Seed is set and the database has no organizations, seeds it.
+// up to date and, when opts.Seed is set and the file is new, seeds it.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty database path")
@@ -76,11 +76,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s.reader.SetMaxOpenConns(readers)
 	s.reader.SetMaxIdleConns(readers)
 
-	if err := s.migrate(ctx); err != nil {
+	created, err := s.migrate(ctx)
+	if err != nil {
 		_ = s.Close()
 		return nil, err
 	}
-	if opts.Seed {
+	// Only a new file is seeded: a store whose organizations were all deleted is not one to
+	// fill with demo users again.
+	if opts.Seed && created {
 		if err := s.seed(ctx); err != nil {
 			_ = s.Close()
 			return nil, err

@@ -24,7 +24,7 @@ func (s *Store) CreateUser(ctx context.Context, in directory.NewUser) (*director
 		if !ok {
 			problems = append(problems, notFound("organization", in.OrganizationID, "organizationId"))
 		}
-		roleIDs, rp, err := resolveRoles(ctx, c, in.Roles, false)
+		roleIDs, rp, err := resolveRoles(ctx, c, in.Roles, in.Roles != nil)
 		if err != nil {
 			return err
 		}

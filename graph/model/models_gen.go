@@ -10,7 +10,7 @@ import (
 type AddMembershipInput struct {
 	UserID         string `json:"userId"`
 	OrganizationID string `json:"organizationId"`
-	// Role names; omitted means the default member roles.
+	// Role names; omitted or null means the default member roles, [] none.
 	Roles        graphql.Omittable[[]string] `json:"roles,omitempty"`
 	Metadata     graphql.Omittable[any]      `json:"metadata,omitempty"`
 	InviterEmail graphql.Omittable[*string]  `json:"inviterEmail,omitempty"`
@@ -43,7 +43,7 @@ type CreateUserInput struct {
 	ExternalID     graphql.Omittable[*string]           `json:"externalId,omitempty"`
 	Profile        graphql.Omittable[*UserProfileInput] `json:"profile,omitempty"`
 	Metadata       graphql.Omittable[any]               `json:"metadata,omitempty"`
-	// Role names held in the organization; omitted means the default member roles.
+	// Role names held in the organization; omitted or null means the default member roles, [] none.
 	Roles              graphql.Omittable[[]string] `json:"roles,omitempty"`
 	MembershipMetadata graphql.Omittable[any]      `json:"membershipMetadata,omitempty"`
 	// Invite the user by email: the membership starts as PENDING_INVITE. The embedded store
@@ -87,7 +87,9 @@ type MembershipEdge struct {
 }
 
 // Mutations take one `input` and return a payload. Input that cannot be accepted is reported in
-// `userErrors` (HTTP 200) and changes nothing.
+// `userErrors` (HTTP 200) and changes nothing. Payloads are nullable so that a mutation failing
+// for another reason (the backend is down) does not erase the results of the mutations before
+// it in the same document.
 type Mutation struct {
 }
 
