@@ -27,6 +27,8 @@ const (
 	CodeMethodNotAllowed        = "METHOD_NOT_ALLOWED"
 	CodeUnsupportedMediaType    = "UNSUPPORTED_MEDIA_TYPE"
 	CodeMisdirectedRequest      = "MISDIRECTED_REQUEST"
+	// CodeServerBusy: the request waited for its turn until its deadline.
+	CodeServerBusy = "SERVER_BUSY"
 	CodePayloadTooLarge         = "PAYLOAD_TOO_LARGE"
 	CodeBadRequest              = "BAD_REQUEST"
 )

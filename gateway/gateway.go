@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -42,6 +43,11 @@ type Config struct {
 	MaxComplexity int
 	// RequestTimeout bounds the work of one request (default 30 s).
 	RequestTimeout time.Duration
+	// MaxConcurrentOperations bounds the GraphQL operations executing at once; more wait
+	// their turn (default 8 per CPU). A saturated runtime delays a query's goroutines so
+	// much that its batches split; queueing whole operations keeps each one's fetches
+	// together (measured in docs/benchmarks.md).
+	MaxConcurrentOperations int
 	// Introspection answers __schema and __type queries and serves /schema.graphql
 	// (default on in embedded mode).
 	Introspection bool
@@ -82,6 +88,9 @@ func (c *Config) setDefaults() {
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
+	if c.MaxConcurrentOperations <= 0 {
+		c.MaxConcurrentOperations = 8 * runtime.GOMAXPROCS(0)
+	}
 }
 
 // New returns the gateway's HTTP handler.
@@ -97,6 +106,7 @@ func New(cfg Config) http.Handler {
 		checkTransport,
 		limitBody(cfg.MaxBodyBytes),
 		timeout(cfg.RequestTimeout),
+		admit(cfg.MaxConcurrentOperations),
 		loaders.Middleware(cfg.Directory, cfg.Loaders),
 	))
 	play := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph"})
