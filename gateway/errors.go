@@ -28,9 +28,9 @@ const (
 	CodeUnsupportedMediaType    = "UNSUPPORTED_MEDIA_TYPE"
 	CodeMisdirectedRequest      = "MISDIRECTED_REQUEST"
 	// CodeServerBusy: the request waited for its turn until its deadline.
-	CodeServerBusy = "SERVER_BUSY"
-	CodePayloadTooLarge         = "PAYLOAD_TOO_LARGE"
-	CodeBadRequest              = "BAD_REQUEST"
+	CodeServerBusy      = "SERVER_BUSY"
+	CodePayloadTooLarge = "PAYLOAD_TOO_LARGE"
+	CodeBadRequest      = "BAD_REQUEST"
 )
 
 // presentError gives every error a code. Errors built for the client (*gqlerror.Error made
