@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/demo"
 )
 
 // bulkUsers creates n users in org (emails bulk000@…, external ids ext-000…) and returns them.
@@ -185,7 +186,7 @@ func (s *storeSuite) TestListUsersWalksEveryPage() {
 		s.Len(page.Items, 4, "a page that has a next one is full")
 		after = page.Cursors[len(page.Cursors)-1]
 	}
-	s.Equal(len(SeedEmails())+7, total)
+	s.Equal(len(demo.Emails())+7, total)
 	s.Len(seen, total, "every user once")
 	for i := 1; i < len(seen); i++ {
 		s.Less(seen[i-1], seen[i], "ordered by id")

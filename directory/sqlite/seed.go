@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/demo"
 )
 
 // seed fills a database that has no organizations with the demo data set, in one write
@@ -21,17 +22,17 @@ func (s *Store) seed(ctx context.Context) error {
 			return err
 		}
 		orgIDs := map[string]string{}
-		for _, o := range seedOrganizations {
+		for _, o := range demo.Organizations {
 			id := newID(orgPrefix)
-			orgIDs[o.key] = id
+			orgIDs[o.Key] = id
 			if _, err := c.exec(ctx, `INSERT INTO organizations (id, display_name, external_id, metadata, create_time, update_time)
-				VALUES (?, ?, ?, ?, ?, ?)`, id, o.displayName, o.externalID, jsonText(o.metadata), formatTime(t), formatTime(t)); err != nil {
-				return fmt.Errorf("organization %s: %w", o.key, err)
+				VALUES (?, ?, ?, ?, ?, ?)`, id, o.DisplayName, o.ExternalID, jsonText(o.Metadata), formatTime(t), formatTime(t)); err != nil {
+				return fmt.Errorf("organization %s: %w", o.Key, err)
 			}
 		}
-		for _, su := range seedUsers {
+		for _, su := range demo.Users {
 			if err := insertSeedUser(ctx, c, su, orgIDs, t); err != nil {
-				return fmt.Errorf("user %s: %w", su.email, err)
+				return fmt.Errorf("user %s: %w", su.Email, err)
 			}
 		}
 		return nil
@@ -43,14 +44,14 @@ func (s *Store) seed(ctx context.Context) error {
 }
 
 func seedCatalogue(ctx context.Context, c conn) error {
-	for _, p := range seedPermissions {
-		if _, err := c.exec(ctx, `INSERT OR IGNORE INTO permissions (name, description) VALUES (?, ?)`, p.name, p.description); err != nil {
-			return fmt.Errorf("permission %s: %w", p.name, err)
+	for _, p := range demo.Permissions {
+		if _, err := c.exec(ctx, `INSERT OR IGNORE INTO permissions (name, description) VALUES (?, ?)`, p.Name, p.Description); err != nil {
+			return fmt.Errorf("permission %s: %w", p.Name, err)
 		}
 	}
-	for _, r := range seedRoles {
+	for _, r := range demo.Roles {
 		// A catalogue from an earlier seed (organizations since deleted) is kept as it is.
-		if has, err := c.exists(ctx, `SELECT 1 FROM roles WHERE name = ?`, r.name); err != nil || has {
+		if has, err := c.exists(ctx, `SELECT 1 FROM roles WHERE name = ?`, r.Name); err != nil || has {
 			if err != nil {
 				return err
 			}
@@ -58,18 +59,18 @@ func seedCatalogue(ctx context.Context, c conn) error {
 		}
 		id := newID(rolePrefix)
 		if _, err := c.exec(ctx, `INSERT INTO roles (id, name, display_name, description, default_member) VALUES (?, ?, ?, ?, ?)`,
-			id, r.name, r.displayName, r.description, r.defaultMember); err != nil {
-			return fmt.Errorf("role %s: %w", r.name, err)
+			id, r.Name, r.DisplayName, r.Description, r.DefaultMember); err != nil {
+			return fmt.Errorf("role %s: %w", r.Name, err)
 		}
 		if _, err := c.exec(ctx, `INSERT INTO role_permissions (role_id, permission_name) SELECT ?, value FROM json_each(?)`,
-			id, keysJSON(r.permissions)); err != nil {
-			return fmt.Errorf("permissions of role %s: %w", r.name, err)
+			id, keysJSON(r.Permissions)); err != nil {
+			return fmt.Errorf("permissions of role %s: %w", r.Name, err)
 		}
 	}
 	return nil
 }
 
-func insertSeedUser(ctx context.Context, c conn, su seedUser, orgIDs map[string]string, t time.Time) error {
+func insertSeedUser(ctx context.Context, c conn, su demo.User, orgIDs map[string]string, t time.Time) error {
 	opt := func(s string) *string {
 		if s == "" {
 			return nil
@@ -77,39 +78,35 @@ func insertSeedUser(ctx context.Context, c conn, su seedUser, orgIDs map[string]
 		return &s
 	}
 	u := &directory.User{
-		ID: newID(userPrefix), Email: su.email, ExternalID: opt(su.externalID),
+		ID: newID(userPrefix), Email: su.Email, ExternalID: opt(su.ExternalID),
 		CreateTime: t, UpdateTime: t, Metadata: map[string]string{"source": "seed"},
 		Profile: directory.UserProfile{
-			ID: newID(profilePrefix), GivenName: opt(su.given), FamilyName: opt(su.family),
-			PreferredUsername: opt(su.username), Locale: opt(su.locale), PhoneNumber: opt(su.phone),
-			PhoneNumberVerified: su.phone != "", Picture: opt(su.picture), EmailVerified: su.emailVerified,
-			Groups: su.groups, CustomAttributes: su.custom,
+			ID: newID(profilePrefix), GivenName: opt(su.Given), FamilyName: opt(su.Family),
+			PreferredUsername: opt(su.Username), Locale: opt(su.Locale), PhoneNumber: opt(su.Phone),
+			PhoneNumberVerified: su.Phone != "", Picture: opt(su.Picture), EmailVerified: su.EmailVerified,
+			Groups: su.Groups, CustomAttributes: su.Custom,
 		},
 	}
-	if name := su.given + " " + su.family; su.family != "" {
-		u.Profile.Name = &name
-	} else {
-		u.Profile.Name = opt(su.given)
-	}
-	if su.lastLoginHoursAgo > 0 {
-		last := t.Add(-time.Duration(su.lastLoginHoursAgo) * time.Hour)
+	u.Profile.Name = opt(su.Name())
+	if su.LastLoginHoursAgo > 0 {
+		last := t.Add(-time.Duration(su.LastLoginHoursAgo) * time.Hour)
 		u.LastLogin = &last
 	}
 	if err := insertUser(ctx, c, u); err != nil {
 		return err
 	}
-	for _, sm := range su.memberships {
-		roleIDs, problems, err := resolveRoles(ctx, c, sm.roles, false)
+	for _, sm := range su.Memberships {
+		roleIDs, problems, err := resolveRoles(ctx, c, sm.Roles, false)
 		if err != nil {
 			return err
 		}
 		if len(problems) > 0 {
 			return directory.Invalid(problems...)
 		}
-		m := newMembership(u.ID, orgIDs[sm.org], sm.status == directory.MembershipPendingInvite, t)
-		m.Status = sm.status
-		if sm.status == directory.MembershipPendingInvite {
-			m.InviterEmail = opt(seedInviter(sm.org))
+		m := newMembership(u.ID, orgIDs[sm.Org], sm.Status == directory.MembershipPendingInvite, t)
+		m.Status = sm.Status
+		if sm.Status == directory.MembershipPendingInvite {
+			m.InviterEmail = opt(demo.Inviter(sm.Org))
 		} else {
 			provider := "OKTA"
 			m.PrimaryIdentityProvider = &provider
@@ -119,16 +116,4 @@ func insertSeedUser(ctx context.Context, c conn, su seedUser, orgIDs map[string]
 		}
 	}
 	return nil
-}
-
-// seedInviter is the first seeded admin of an organization, who sends its invitations.
-func seedInviter(org string) string {
-	for _, u := range seedUsers {
-		for _, m := range u.memberships {
-			if m.org == org && len(m.roles) > 0 && m.roles[0] == "admin" {
-				return u.email
-			}
-		}
-	}
-	return ""
 }

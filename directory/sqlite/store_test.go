@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/demo"
 )
 
 func (s *storeSuite) TestOpenCreatesTheFolder() {
@@ -59,7 +60,7 @@ func (s *storeSuite) TestSeedHappensOnlyOnceAndOnlyWhenAsked() {
 	counts := s.rowCounts()
 	s.Equal(3, counts["organizations"])
 	s.Equal(3, counts["roles"])
-	s.Equal(len(SeedEmails()), counts["users"])
+	s.Equal(len(demo.Emails()), counts["users"])
 	s.reopen(Options{Seed: true})
 	s.Equal(counts, s.rowCounts(), "a seeded database is not seeded again")
 
@@ -71,13 +72,13 @@ func (s *storeSuite) TestSeedHappensOnlyOnceAndOnlyWhenAsked() {
 }
 
 func (s *storeSuite) TestSeedIsRealistic() {
-	users, err := s.store.UsersByEmail(s.ctx, SeedEmails())
+	users, err := s.store.UsersByEmail(s.ctx, demo.Emails())
 	s.Require().NoError(err)
 	byStatus := map[directory.MembershipStatus]int{}
 	inTwo, withLocale, withPhone, withGroups, withCustom := 0, 0, 0, 0, 0
 	ids := make([]string, len(users))
 	for i, u := range users {
-		s.Require().NotNil(u, SeedEmails()[i])
+		s.Require().NotNil(u, demo.Emails()[i])
 		ids[i] = u.ID
 		if u.Profile.Locale != nil {
 			withLocale++
