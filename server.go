@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/scalekit"
 	"github.com/usergraph/usergraph/directory/sqlite"
 	"github.com/usergraph/usergraph/gateway"
 	"github.com/usergraph/usergraph/loaders"
@@ -55,6 +56,7 @@ type config struct {
 	scalekitURL      string
 	scalekitClientID string
 	scalekitSecret   string
+	scalekitCalls    int
 }
 
 // envDefaults reads the environment variables that back the flags' defaults; a malformed
@@ -122,6 +124,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.scalekitURL, "scalekit-environment-url", env.str("SCALEKIT_ENVIRONMENT_URL", ""), "Scalekit environment URL (SCALEKIT_ENVIRONMENT_URL)")
 	fs.StringVar(&c.scalekitClientID, "scalekit-client-id", env.str("SCALEKIT_CLIENT_ID", ""), "Scalekit client id (SCALEKIT_CLIENT_ID)")
 	fs.StringVar(&c.scalekitSecret, "scalekit-client-secret", env.str("SCALEKIT_CLIENT_SECRET", ""), "Scalekit client secret (SCALEKIT_CLIENT_SECRET)")
+	fs.IntVar(&c.scalekitCalls, "scalekit-concurrency", env.integer("SCALEKIT_CONCURRENCY", 16), "Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
 	if env.err != nil {
 		return c, env.err
 	}
@@ -133,8 +136,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		return c, err
 	}
-	if c.maxBodyBytes <= 0 || c.maxDepth <= 0 || c.maxComplexity <= 0 || c.loaderIdle <= 0 {
-		return c, errors.New("-max-body-bytes, -max-depth, -max-complexity and -loader-idle must be positive")
+	if c.maxBodyBytes <= 0 || c.maxDepth <= 0 || c.maxComplexity <= 0 || c.loaderIdle <= 0 || c.scalekitCalls <= 0 {
+		return c, errors.New("-max-body-bytes, -max-depth, -max-complexity, -loader-idle and -scalekit-concurrency must be positive")
 	}
 	return c, c.check()
 }
@@ -149,8 +152,6 @@ func (c config) check() error {
 	switch {
 	case set > 0 && set < 3:
 		return errors.New("SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET must be set together")
-	case set == 3:
-		return errors.New("the Scalekit backend is not available in this build yet; unset SCALEKIT_* to use the embedded store")
 	}
 	host, _, err := net.SplitHostPort(c.addr)
 	if err != nil {
@@ -174,14 +175,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 
-	store, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Seed: cfg.seed})
+	dir, closeDir, err := openDirectory(ctx, cfg, log)
 	if err != nil {
-		return fmt.Errorf("opening the embedded store %s: %w", cfg.db, err)
+		return err
 	}
-	defer store.Close()
+	defer closeDir()
 
 	handler := gateway.New(gateway.Config{
-		Directory:     directory.WithRules(store),
+		Directory:     directory.WithRules(dir),
 		Logger:        log,
 		Loaders:       loaders.Options{Idle: cfg.loaderIdle, MaxWait: loaders.DefaultOptions.MaxWait, MaxBatch: loaders.DefaultOptions.MaxBatch},
 		MaxBodyBytes:  cfg.maxBodyBytes,
@@ -193,6 +194,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		LoopbackHostsOnly: true,
 	})
 	return serve(ctx, cfg.addr, handler, log)
+}
+
+// scalekitStartTimeout bounds the start-up check of the Scalekit environment, so that a
+// wrong URL fails the start in seconds instead of hanging.
+const scalekitStartTimeout = 15 * time.Second
+
+// openDirectory opens the backend: Scalekit when its three settings are given (checked
+// at once, so wrong credentials or an unreachable environment stop the start with one
+// line), else the embedded store.
+func openDirectory(ctx context.Context, cfg config, log *slog.Logger) (directory.Directory, func() error, error) {
+	if cfg.scalekitURL == "" {
+		store, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Seed: cfg.seed})
+		if err != nil {
+			return nil, nil, fmt.Errorf("opening the embedded store %s: %w", cfg.db, err)
+		}
+		return store, store.Close, nil
+	}
+	client, err := scalekit.New(scalekit.Config{
+		EnvironmentURL: cfg.scalekitURL,
+		ClientID:       cfg.scalekitClientID,
+		ClientSecret:   cfg.scalekitSecret,
+		Concurrency:    cfg.scalekitCalls,
+		Logger:         log,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, scalekitStartTimeout)
+	defer cancel()
+	if err := client.Ping(pingCtx); err != nil {
+		return nil, nil, fmt.Errorf("checking the Scalekit environment %s: %w", cfg.scalekitURL, err)
+	}
+	log.Info("serving from Scalekit", "environment", cfg.scalekitURL)
+	return client, func() error { return nil }, nil
 }
 
 // serve listens (so that a taken port fails at start, in one line), serves until ctx ends,

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"io"
+	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
 )
 
 func envOf(kv ...string) func(string) string {
@@ -46,7 +51,7 @@ func TestBadConfigurationFailsWithOneClearLine(t *testing.T) {
 		{envOf("USERGRAPH_MAX_DEPTH", "deep"), nil, `USERGRAPH_MAX_DEPTH="deep"`},
 		{envOf("USERGRAPH_LOADER_IDLE", "5"), nil, `USERGRAPH_LOADER_IDLE="5"`},
 		{envOf("SCALEKIT_CLIENT_ID", "id"), nil, "must be set together"},
-		{envOf("SCALEKIT_ENVIRONMENT_URL", "https://x.scalekit.dev", "SCALEKIT_CLIENT_ID", "a", "SCALEKIT_CLIENT_SECRET", "b"), nil, "Scalekit backend is not available"},
+		{envOf("SCALEKIT_CONCURRENCY", "0"), nil, "must be a positive whole number"},
 		{envOf("USERGRAPH_ADDR", "0.0.0.0:8080"), nil, "needs authentication"},
 		{envOf(), []string{"-addr", "no-port"}, `USERGRAPH_ADDR) "no-port"`},
 		{envOf("USERGRAPH_MAX_BODY_BYTES", "-5"), nil, "must be a positive whole number"},
@@ -56,6 +61,51 @@ func TestBadConfigurationFailsWithOneClearLine(t *testing.T) {
 		_, err := loadConfig(tc.args, tc.env, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("want one line containing %q, got %v", tc.want, err)
+		}
+	}
+}
+
+// With the three SCALEKIT_ settings the server checks the environment before it serves:
+// wrong credentials or an unreachable environment stop the start with one line.
+func TestScalekitBackendIsCheckedAtStart(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{})
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable := "http://" + closed.Addr().String()
+	closed.Close()
+	log := slog.New(slog.DiscardHandler)
+	for _, tc := range []struct {
+		url, secret, want string
+	}{
+		{fake.URL(), "test-secret", ""},
+		{fake.URL(), "wrong-secret", "refused the client credentials"},
+		{unreachable, "test-secret", "unreachable"},
+		{"ftp://example.test", "test-secret", "not an http(s) URL"},
+	} {
+		cfg, err := loadConfig(nil, envOf("SCALEKIT_ENVIRONMENT_URL", tc.url, "SCALEKIT_CLIENT_ID", "test-client",
+			"SCALEKIT_CLIENT_SECRET", tc.secret), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		dir, closeDir, err := openDirectory(context.Background(), cfg, log)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.url, err)
+		case tc.want == "":
+			if err := dir.Ping(context.Background()); err != nil {
+				t.Errorf("ping: %v", err)
+			}
+			closeDir()
+		case err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n"):
+			t.Errorf("%s: want one line containing %q, got %v", tc.url, tc.want, err)
+		case strings.Contains(err.Error(), tc.secret):
+			t.Errorf("the secret leaked into %v", err)
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Errorf("%s: the start took %s", tc.url, time.Since(start))
 		}
 	}
 }

@@ -86,3 +86,15 @@ func (e KeyErrors) Error() string {
 	}
 	return fmt.Sprintf("%d of %d keys failed; first: %v", n, len(e), first)
 }
+
+// Unwrap exposes the keys' errors to errors.Is and errors.As, so that a caller that does
+// not care which key failed can still ask whether the backend was unavailable.
+func (e KeyErrors) Unwrap() []error {
+	var out []error
+	for _, err := range e {
+		if err != nil {
+			out = append(out, err)
+		}
+	}
+	return out
+}

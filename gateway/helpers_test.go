@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/scalekit"
+	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
 	"github.com/usergraph/usergraph/directory/sqlite"
 	"github.com/usergraph/usergraph/gateway"
 	"github.com/usergraph/usergraph/loaders"
@@ -24,6 +26,7 @@ import (
 // env is a gateway over a real backend, built as `go run .` builds it.
 type env struct {
 	t       testing.TB
+	backend string              // "sqlite" or "scalekit"
 	dir     directory.Directory // the backend itself, without the input rules
 	calls   func() uint64       // backend calls so far: SQL statements, or HTTP requests
 	close   func() error        // closes the backend under the gateway
@@ -45,8 +48,36 @@ var sqliteBackend = backend{name: "sqlite", open: func(t testing.TB, seed bool) 
 	return store, store.Statements, store.Close
 }}
 
+// scalekitBackend is the Scalekit client over an in-process fake of Scalekit's API, which
+// checks every request and answer against Scalekit's published OpenAPI document.
+var scalekitBackend = backend{name: "scalekit", open: func(t testing.TB, seed bool) (directory.Directory, func() uint64, func() error) {
+	fake, client := openScalekit(t, seed, scalekit.Config{})
+	return client, fake.Calls, func() error { return nil }
+}}
+
+// openScalekit starts a fake Scalekit and a client of it; cfg tunes the client.
+func openScalekit(t testing.TB, seed bool, cfg scalekit.Config) (*scalekittest.Server, *scalekit.Client) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: seed})
+	cfg.EnvironmentURL, cfg.ClientID, cfg.ClientSecret = fake.URL(), "test-client", "test-secret"
+	client, err := scalekit.New(cfg)
+	require.NoError(t, err)
+	return fake, client
+}
+
+// newScalekitEnv is an env over a fake Scalekit that the test can slow down or break.
+func newScalekitEnv(t testing.TB, seed bool, cfg scalekit.Config, opts ...envOption) (*env, *scalekittest.Server) {
+	t.Helper()
+	var fake *scalekittest.Server
+	b := backend{name: "scalekit", open: func(t testing.TB, seed bool) (directory.Directory, func() uint64, func() error) {
+		var client *scalekit.Client
+		fake, client = openScalekit(t, seed, cfg)
+		return client, fake.Calls, func() error { return nil }
+	}}
+	return newEnvOn(t, b, seed, opts...), fake
+}
+
 // backends are the backends that every behaviour test runs against.
-var backends = []backend{sqliteBackend}
+var backends = []backend{sqliteBackend, scalekitBackend}
 
 // envMaker builds an env; behaviour tests receive one per backend.
 type envMaker func(t testing.TB, seed bool, opts ...envOption) *env
@@ -95,7 +126,7 @@ func newEnvOn(t testing.TB, b backend, seed bool, opts ...envOption) *env {
 		o(&cfg)
 	}
 	h := gateway.New(cfg)
-	return &env{t: t, dir: dir, calls: calls, close: closeBackend, handler: h, client: client.New(h, client.Path("/graphql")), logs: logs}
+	return &env{t: t, backend: b.name, dir: dir, calls: calls, close: closeBackend, handler: h, client: client.New(h, client.Path("/graphql")), logs: logs}
 }
 
 // gqlError is one entry of a response's errors.

@@ -71,6 +71,16 @@ func TestEmptyRoleListMeansNoRole(t *testing.T) {
 		e := newEnv(t, true)
 		f := e.fixture()
 		data := e.mustQuery(createUser, map[string]any{"input": map[string]any{"organizationId": f.orgA, "email": "norole@fixture.test", "roles": []string{}}})
+		if e.backend == "scalekit" {
+			// Scalekit cannot hold a membership without a role: refused, not turned into
+			// the default role behind the caller's back.
+			errs := userErrorsOf(t, data, "createUser")
+			require.Len(t, errs, 1)
+			assert.Equal(t, "input.roles", fieldPath(errs[0]))
+			assert.Equal(t, "TOO_SHORT", errs[0]["code"])
+			assert.Nil(t, at(data, "createUser.user"))
+			return
+		}
 		assert.Equal(t, []any{}, at(data, "createUser.user.memberships.0.roles"))
 		data = e.mustQuery(`mutation($u: ID!, $o: ID!) { addMembership(input: {userId: $u, organizationId: $o, roles: []}) { membership { roles { name } } } }`,
 			map[string]any{"u": f.bob, "o": f.orgB})
@@ -176,3 +186,25 @@ func TestReadinessDoesNotLeakTheCause(t *testing.T) {
 type pingFails struct{ directory.Directory }
 
 func (pingFails) Ping(context.Context) error { return errors.New("open /secret/path: denied") }
+
+func TestMembershipStatusChange(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newEnv envMaker) {
+		e := newEnv(t, true)
+		f := e.fixture()
+		data := e.mustQuery(`mutation($u: ID!, $o: ID!) { updateMembership(input: {userId: $u, organizationId: $o, status: INACTIVE}) {
+			membership { status } userErrors { field code } } }`, map[string]any{"u": f.bob, "o": f.orgA})
+		after := e.mustQuery(`query($u: ID!, $o: ID!) { user(id: $u) { membership(organizationId: $o) { status } } }`,
+			map[string]any{"u": f.bob, "o": f.orgA})
+		if e.backend == "scalekit" {
+			// Scalekit's API has no way to change a status: a clear refusal, nothing changed.
+			errs := userErrorsOf(t, data, "updateMembership")
+			require.Len(t, errs, 1)
+			assert.Equal(t, "input.status", fieldPath(errs[0]))
+			assert.Equal(t, "INVALID", errs[0]["code"])
+			assert.Equal(t, "ACTIVE", at(after, "user.membership.status"))
+			return
+		}
+		assert.Equal(t, "INACTIVE", at(data, "updateMembership.membership.status"))
+		assert.Equal(t, "INACTIVE", at(after, "user.membership.status"))
+	})
+}

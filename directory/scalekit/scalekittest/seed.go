@@ -1,0 +1,66 @@
+package scalekittest
+
+import (
+	"slices"
+	"time"
+
+	"github.com/usergraph/usergraph/directory/demo"
+)
+
+// seed loads the demo organizations and users, in creation order. Creation times are spaced a
+// minute apart, ending an hour ago, so that create_time order is id order.
+func (s *Server) seed() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	n := len(demo.Organizations) + len(demo.Users)
+	at := func(i int) time.Time { return now.Add(-time.Hour - time.Duration(n-i)*time.Minute) }
+
+	orgIDs := map[string]string{}
+	for i, d := range demo.Organizations {
+		o := &organization{
+			id: s.st.newID("org"), created: at(i), updated: at(i),
+			displayName: d.DisplayName, externalID: d.ExternalID, metadata: cloneMap(d.Metadata),
+		}
+		s.st.addOrg(o)
+		orgIDs[d.Key] = o.id
+	}
+	for j, d := range demo.Users {
+		t := at(len(demo.Organizations) + j)
+		u := &user{
+			id: s.st.newID("usr"), created: t, updated: t,
+			email: d.Email, externalID: d.ExternalID,
+			metadata: map[string]string{"source": "seed"},
+			profile: profile{
+				id:                  s.st.newID("usp"),
+				givenName:           d.Given,
+				familyName:          d.Family,
+				name:                d.Name(),
+				locale:              d.Locale,
+				phoneNumber:         d.Phone,
+				phoneNumberVerified: d.Phone != "",
+				preferredUsername:   d.Username,
+				picture:             d.Picture,
+				emailVerified:       d.EmailVerified,
+				groups:              slices.Clone(d.Groups),
+				customAttributes:    cloneMap(d.Custom),
+			},
+		}
+		if d.LastLoginHoursAgo > 0 {
+			u.lastLogin = now.Add(-time.Duration(d.LastLoginHoursAgo) * time.Hour)
+		}
+		for _, dm := range d.Memberships {
+			m := &membership{orgID: orgIDs[dm.Org], status: string(dm.Status), roles: slices.Clone(dm.Roles)}
+			if m.status == "PENDING_INVITE" {
+				m.inviterEmail = demo.Inviter(dm.Org)
+				m.createdAt = t
+				m.expiresAt = t.Add(inviteTTL)
+			} else {
+				m.joinTime = t
+			}
+			u.memberships = append(u.memberships, m)
+		}
+		s.st.users = append(s.st.users, u)
+		s.st.userByID[u.id] = u
+	}
+}
