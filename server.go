@@ -28,6 +28,7 @@ import (
 	"github.com/usergraph/usergraph/directory/sqlite"
 	"github.com/usergraph/usergraph/gateway"
 	"github.com/usergraph/usergraph/loaders"
+	"github.com/usergraph/usergraph/profile"
 )
 
 func main() {
@@ -57,6 +58,7 @@ type config struct {
 	scalekitClientID string
 	scalekitSecret   string
 	scalekitCalls    int
+	profileMappings  string
 }
 
 // envDefaults reads the environment variables that back the flags' defaults; a malformed
@@ -124,6 +126,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.scalekitURL, "scalekit-environment-url", env.str("SCALEKIT_ENVIRONMENT_URL", ""), "Scalekit environment URL (SCALEKIT_ENVIRONMENT_URL)")
 	fs.StringVar(&c.scalekitClientID, "scalekit-client-id", env.str("SCALEKIT_CLIENT_ID", ""), "Scalekit client id (SCALEKIT_CLIENT_ID)")
 	fs.StringVar(&c.scalekitSecret, "scalekit-client-secret", env.str("SCALEKIT_CLIENT_SECRET", ""), "Scalekit client secret (SCALEKIT_CLIENT_SECRET)")
+	fs.StringVar(&c.profileMappings, "profile-mappings", env.str("USERGRAPH_PROFILE_MAPPINGS", ""), "JSON file adding or overriding identity-provider attribute mappings (USERGRAPH_PROFILE_MAPPINGS)")
 	fs.IntVar(&c.scalekitCalls, "scalekit-concurrency", env.integer("SCALEKIT_CONCURRENCY", 16), "Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
 	if env.err != nil {
 		return c, env.err
@@ -175,6 +178,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 
+	normalizer, err := profile.New(profile.Options{MappingsFile: cfg.profileMappings})
+	if err != nil {
+		return err
+	}
 	dir, closeDir, err := openDirectory(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -183,6 +190,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 	handler := gateway.New(gateway.Config{
 		Directory:     directory.WithRules(dir),
+		Normalizer:    normalizer,
 		Logger:        log,
 		Loaders:       loaders.Options{Idle: cfg.loaderIdle, MaxWait: loaders.DefaultOptions.MaxWait, MaxBatch: loaders.DefaultOptions.MaxBatch},
 		MaxBodyBytes:  cfg.maxBodyBytes,

@@ -45,6 +45,15 @@ type Directory interface {
 	// RemoveMembership ends one membership; the user itself stays.
 	RemoveMembership(ctx context.Context, userID, organizationID string) error
 
+	// UserByIdentity returns the user linked to an identity-provider account, or nil.
+	UserByIdentity(ctx context.Context, in IdentityLookup) (*User, error)
+	// IdentitiesByUser returns each user's linked identities, latest login first; a user
+	// without any gets an empty list.
+	IdentitiesByUser(ctx context.Context, userIDs []string) ([][]*Identity, error)
+	// LinkIdentity links an account to a user, or refreshes the link's attributes and last
+	// login. An account linked to another user is refused (TAKEN on "identity").
+	LinkIdentity(ctx context.Context, userID string, id Identity) error
+
 	// Ping reports whether the backend can answer; /readyz asks it.
 	Ping(ctx context.Context) error
 }

@@ -1,6 +1,9 @@
 package directory
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // User is a person in the environment, with a normalized profile.
 type User struct {
@@ -16,6 +19,9 @@ type User struct {
 	// user (Scalekit embeds them); nil when it did not, or when it may have returned only
 	// some. The loaders prime the memberships cache from it, so they are not fetched again.
 	Memberships []*Membership
+	// Identities are the user's linked identities when the backend returned them with the
+	// user (Scalekit's external_identities); nil when it did not.
+	Identities []*Identity
 }
 
 // UserProfile is the normalized profile of a user. Optional attributes are nil when unset so
@@ -111,12 +117,17 @@ type Permission struct {
 
 // Identity is a link between a user and an account at an identity provider.
 type Identity struct {
-	ConnectionID          *string
-	OrganizationID        *string
-	ConnectionType        *string
-	ProviderName          *string
-	Social                bool
-	ProviderUserID        *string
-	ProviderRawAttributes map[string]any
+	// Sub names the account: "<connection id>:<provider user id>", or
+	// "<provider name in lower case>:<provider user id>" without a connection (see
+	// package profile). It is unique: one account links to one user.
+	Sub            string
+	ConnectionID   *string
+	OrganizationID *string
+	ConnectionType *string
+	ProviderName   *string
+	Social         bool
+	ProviderUserID *string
+	// ProviderRawAttributes is the JSON object the provider sent, byte for byte.
+	ProviderRawAttributes json.RawMessage
 	LastLogin             *time.Time
 }

@@ -23,14 +23,18 @@ import (
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/loaders"
 	"github.com/usergraph/usergraph/playground"
+	"github.com/usergraph/usergraph/profile"
 )
 
 // Config is everything the gateway needs; zero values take the defaults below.
 type Config struct {
 	// Directory is the backend, already wrapped with directory.WithRules.
 	Directory directory.Directory
-	Logger    *slog.Logger
-	Loaders   loaders.Options
+	// Normalizer maps identity providers' attributes to profiles (normalizeProfile,
+	// provisionUserFromIdentity); nil means the built-in tables.
+	Normalizer *profile.Normalizer
+	Logger     *slog.Logger
+	Loaders    loaders.Options
 	// MaxBodyBytes caps a request body (default 1 MiB).
 	MaxBodyBytes int64
 	// MaxDepth caps the nesting of selections, introspection excluded (default 15).
@@ -96,7 +100,7 @@ func (c *Config) setDefaults() {
 // New returns the gateway's HTTP handler.
 func New(cfg Config) http.Handler {
 	cfg.setDefaults()
-	schema := NewExecutableSchema(cfg.Directory)
+	schema := NewExecutableSchema(&graph.Resolver{Directory: cfg.Directory, Normalizer: cfg.Normalizer})
 	gql := newGraphQLServer(schema, cfg)
 
 	mux := http.NewServeMux()
@@ -126,8 +130,8 @@ func New(cfg Config) http.Handler {
 }
 
 // NewExecutableSchema wires the resolvers and the cost model to the generated executor.
-func NewExecutableSchema(dir directory.Directory) graphql.ExecutableSchema {
-	c := graph.Config{Resolvers: &graph.Resolver{Directory: dir}}
+func NewExecutableSchema(r *graph.Resolver) graphql.ExecutableSchema {
+	c := graph.Config{Resolvers: r}
 	c.Complexity.Query.Users = func(child int, _ *string, first *int, _ *string, _ *string) int {
 		return pageCost(first, child)
 	}

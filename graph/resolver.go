@@ -4,9 +4,26 @@
 // typed errors are mapped to userErrors or to GraphQL error codes here.
 package graph
 
-import "github.com/usergraph/usergraph/directory"
+import (
+	"time"
+
+	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/profile"
+)
 
 // Resolver is the root of every resolver; it holds the backend for writes and list calls.
 type Resolver struct {
 	Directory directory.Directory
+	// Normalizer maps identity providers' attributes to profiles; nil means the built-in
+	// tables only.
+	Normalizer *profile.Normalizer
+	// Now is the clock of login times; nil means time.Now.
+	Now func() time.Time
+}
+
+func (r *Resolver) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
 }

@@ -98,15 +98,31 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddMembership      func(childComplexity int, input model.AddMembershipInput) int
-		CreateOrganization func(childComplexity int, input model.CreateOrganizationInput) int
-		CreateUser         func(childComplexity int, input model.CreateUserInput) int
-		DeleteOrganization func(childComplexity int, input model.DeleteOrganizationInput) int
-		DeleteUser         func(childComplexity int, input model.DeleteUserInput) int
-		RemoveMembership   func(childComplexity int, input model.RemoveMembershipInput) int
-		UpdateMembership   func(childComplexity int, input model.UpdateMembershipInput) int
-		UpdateOrganization func(childComplexity int, input model.UpdateOrganizationInput) int
-		UpdateUser         func(childComplexity int, input model.UpdateUserInput) int
+		AddMembership             func(childComplexity int, input model.AddMembershipInput) int
+		CreateOrganization        func(childComplexity int, input model.CreateOrganizationInput) int
+		CreateUser                func(childComplexity int, input model.CreateUserInput) int
+		DeleteOrganization        func(childComplexity int, input model.DeleteOrganizationInput) int
+		DeleteUser                func(childComplexity int, input model.DeleteUserInput) int
+		ProvisionUserFromIdentity func(childComplexity int, input model.ProvisionInput) int
+		RemoveMembership          func(childComplexity int, input model.RemoveMembershipInput) int
+		UpdateMembership          func(childComplexity int, input model.UpdateMembershipInput) int
+		UpdateOrganization        func(childComplexity int, input model.UpdateOrganizationInput) int
+		UpdateUser                func(childComplexity int, input model.UpdateUserInput) int
+	}
+
+	NormalizedProfile struct {
+		Email             func(childComplexity int) int
+		EmailVerified     func(childComplexity int) int
+		FamilyName        func(childComplexity int) int
+		GivenName         func(childComplexity int) int
+		Groups            func(childComplexity int) int
+		Identities        func(childComplexity int) int
+		Locale            func(childComplexity int) int
+		Name              func(childComplexity int) int
+		PhoneNumber       func(childComplexity int) int
+		Picture           func(childComplexity int) int
+		PreferredUsername func(childComplexity int) int
+		Sub               func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -141,14 +157,21 @@ type ComplexityRoot struct {
 		Name        func(childComplexity int) int
 	}
 
+	ProvisionUserPayload struct {
+		Created    func(childComplexity int) int
+		User       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Query struct {
-		Node          func(childComplexity int, id string) int
-		Organization  func(childComplexity int, id *string, externalID *string) int
-		Organizations func(childComplexity int, first *int, after *string) int
-		Roles         func(childComplexity int) int
-		User          func(childComplexity int, id *string, email *string, externalID *string) int
-		Users         func(childComplexity int, organizationID *string, first *int, after *string, search *string) int
-		Viewer        func(childComplexity int) int
+		Node             func(childComplexity int, id string) int
+		NormalizeProfile func(childComplexity int, input model.IdentityInput) int
+		Organization     func(childComplexity int, id *string, externalID *string) int
+		Organizations    func(childComplexity int, first *int, after *string) int
+		Roles            func(childComplexity int) int
+		User             func(childComplexity int, id *string, email *string, externalID *string) int
+		Users            func(childComplexity int, organizationID *string, first *int, after *string, search *string) int
+		Viewer           func(childComplexity int) int
 	}
 
 	RemoveMembershipPayload struct {
@@ -520,6 +543,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteUser(childComplexity, args["input"].(model.DeleteUserInput)), true
+	case "Mutation.provisionUserFromIdentity":
+		if e.ComplexityRoot.Mutation.ProvisionUserFromIdentity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_provisionUserFromIdentity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProvisionUserFromIdentity(childComplexity, args["input"].(model.ProvisionInput)), true
 	case "Mutation.removeMembership":
 		if e.ComplexityRoot.Mutation.RemoveMembership == nil {
 			break
@@ -564,6 +598,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["input"].(model.UpdateUserInput)), true
+
+	case "NormalizedProfile.email":
+		if e.ComplexityRoot.NormalizedProfile.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.Email(childComplexity), true
+	case "NormalizedProfile.emailVerified":
+		if e.ComplexityRoot.NormalizedProfile.EmailVerified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.EmailVerified(childComplexity), true
+	case "NormalizedProfile.familyName":
+		if e.ComplexityRoot.NormalizedProfile.FamilyName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.FamilyName(childComplexity), true
+	case "NormalizedProfile.givenName":
+		if e.ComplexityRoot.NormalizedProfile.GivenName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.GivenName(childComplexity), true
+	case "NormalizedProfile.groups":
+		if e.ComplexityRoot.NormalizedProfile.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.Groups(childComplexity), true
+	case "NormalizedProfile.identities":
+		if e.ComplexityRoot.NormalizedProfile.Identities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.Identities(childComplexity), true
+	case "NormalizedProfile.locale":
+		if e.ComplexityRoot.NormalizedProfile.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.Locale(childComplexity), true
+	case "NormalizedProfile.name":
+		if e.ComplexityRoot.NormalizedProfile.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.Name(childComplexity), true
+	case "NormalizedProfile.phoneNumber":
+		if e.ComplexityRoot.NormalizedProfile.PhoneNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.PhoneNumber(childComplexity), true
+	case "NormalizedProfile.picture":
+		if e.ComplexityRoot.NormalizedProfile.Picture == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.Picture(childComplexity), true
+	case "NormalizedProfile.preferredUsername":
+		if e.ComplexityRoot.NormalizedProfile.PreferredUsername == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.PreferredUsername(childComplexity), true
+	case "NormalizedProfile.sub":
+		if e.ComplexityRoot.NormalizedProfile.Sub == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NormalizedProfile.Sub(childComplexity), true
 
 	case "Organization.createTime":
 		if e.ComplexityRoot.Organization.CreateTime == nil {
@@ -677,6 +784,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Permission.Name(childComplexity), true
 
+	case "ProvisionUserPayload.created":
+		if e.ComplexityRoot.ProvisionUserPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionUserPayload.Created(childComplexity), true
+	case "ProvisionUserPayload.user":
+		if e.ComplexityRoot.ProvisionUserPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionUserPayload.User(childComplexity), true
+	case "ProvisionUserPayload.userErrors":
+		if e.ComplexityRoot.ProvisionUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionUserPayload.UserErrors(childComplexity), true
+
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -688,6 +814,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.normalizeProfile":
+		if e.ComplexityRoot.Query.NormalizeProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Query_normalizeProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NormalizeProfile(childComplexity, args["input"].(model.IdentityInput)), true
 	case "Query.organization":
 		if e.ComplexityRoot.Query.Organization == nil {
 			break
@@ -1073,6 +1210,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateUserInput,
 		ec.unmarshalInputDeleteOrganizationInput,
 		ec.unmarshalInputDeleteUserInput,
+		ec.unmarshalInputIdentityInput,
+		ec.unmarshalInputProvisionInput,
 		ec.unmarshalInputRemoveMembershipInput,
 		ec.unmarshalInputUpdateMembershipInput,
 		ec.unmarshalInputUpdateOrganizationInput,
@@ -1314,6 +1453,82 @@ extend type Mutation {
   updateOrganization(input: UpdateOrganizationInput!): UpdateOrganizationPayload
   "Delete an organization and every membership in it. The users stay."
   deleteOrganization(input: DeleteOrganizationInput!): DeleteOrganizationPayload
+}
+`, BuiltIn: false},
+	{Name: "../schema/profile.graphqls", Input: `"""
+What an identity provider sent at sign-in. ` + "`" + `rawAttributes` + "`" + ` is one JSON object: OIDC and OAuth
+claims or user objects as they are; SAML attributes keyed by attribute Name with values as
+arrays or strings, the subject as ` + "`" + `nameID` + "`" + ` with ` + "`" + `nameIDFormat` + "`" + ` (as node-saml hands them over).
+"""
+input IdentityInput {
+  "OIDC, SAML, OAUTH, PASSWORDLESS… (case-insensitive)."
+  connectionType: String!
+  """
+  Scalekit's provider names (OKTA, GOOGLE, MICROSOFT, MICROSOFT_AD, AUTH0, ONELOGIN,
+  PING_IDENTITY, JUMPCLOUD, ADFS, GITHUB, GITLAB, LINKEDIN, SALESFORCE, CUSTOM) and KEYCLOAK,
+  COGNITO, APPLE, SHIBBOLETH, GOOGLE_WORKSPACE, case-insensitively; others get generic rules.
+  """
+  providerName: String!
+  rawAttributes: JSON!
+  connectionId: ID
+  organizationId: ID
+}
+
+"One profile, whatever the provider called its attributes."
+type NormalizedProfile {
+  "The account's key: connection id (or provider) and the provider's user id."
+  sub: String!
+  email: String
+  "True only when the provider said so explicitly (or only ever asserts verified emails)."
+  emailVerified: Boolean!
+  name: String
+  givenName: String
+  familyName: String
+  "BCP 47, e.g. en-US."
+  locale: String
+  "An http(s) URL."
+  picture: String
+  "E.164."
+  phoneNumber: String
+  preferredUsername: String
+  groups: [String!]!
+  identities: [Identity!]!
+}
+
+extend type Query {
+  "Normalizes an identity provider's attributes into a profile, writing nothing: a preview of a mapping."
+  normalizeProfile(input: IdentityInput!): NormalizedProfile!
+}
+
+"A sign-in to provision: the identity, plus what a new user gets."
+input ProvisionInput {
+  connectionType: String!
+  providerName: String!
+  rawAttributes: JSON!
+  connectionId: ID
+  "The organization of the connection; a user created by this sign-in joins it."
+  organizationId: ID
+  "Role names for a created user's membership; omitted: the default roles."
+  roles: [String!]
+  sendInvitationEmail: Boolean = false
+}
+
+type ProvisionUserPayload {
+  user: User
+  "True when this sign-in created the user."
+  created: Boolean!
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  """
+  Just-in-time provisioning: finds the user linked to the identity, else the user with the
+  identity's email when the provider verified it (an unverified email never links to an
+  existing user: TAKEN), else creates the user in organizationId. Refreshes the profile
+  attributes the provider sent and records the identity with its raw attributes and this
+  login's time.
+  """
+  provisionUserFromIdentity(input: ProvisionInput!): ProvisionUserPayload
 }
 `, BuiltIn: false},
 	{Name: "../schema/role.graphqls", Input: `"A named set of permissions held through a membership."
@@ -1705,6 +1920,36 @@ func (ec *executionContext) childFields_MembershipEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type MembershipEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_NormalizedProfile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sub":
+		return ec.fieldContext_NormalizedProfile_sub(ctx, field)
+	case "email":
+		return ec.fieldContext_NormalizedProfile_email(ctx, field)
+	case "emailVerified":
+		return ec.fieldContext_NormalizedProfile_emailVerified(ctx, field)
+	case "name":
+		return ec.fieldContext_NormalizedProfile_name(ctx, field)
+	case "givenName":
+		return ec.fieldContext_NormalizedProfile_givenName(ctx, field)
+	case "familyName":
+		return ec.fieldContext_NormalizedProfile_familyName(ctx, field)
+	case "locale":
+		return ec.fieldContext_NormalizedProfile_locale(ctx, field)
+	case "picture":
+		return ec.fieldContext_NormalizedProfile_picture(ctx, field)
+	case "phoneNumber":
+		return ec.fieldContext_NormalizedProfile_phoneNumber(ctx, field)
+	case "preferredUsername":
+		return ec.fieldContext_NormalizedProfile_preferredUsername(ctx, field)
+	case "groups":
+		return ec.fieldContext_NormalizedProfile_groups(ctx, field)
+	case "identities":
+		return ec.fieldContext_NormalizedProfile_identities(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NormalizedProfile", field.Name)
+}
+
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1767,6 +2012,18 @@ func (ec *executionContext) childFields_Permission(ctx context.Context, field gr
 		return ec.fieldContext_Permission_description(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Permission", field.Name)
+}
+
+func (ec *executionContext) childFields_ProvisionUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ProvisionUserPayload_user(ctx, field)
+	case "created":
+		return ec.fieldContext_ProvisionUserPayload_created(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProvisionUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProvisionUserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RemoveMembershipPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

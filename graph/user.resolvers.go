@@ -54,9 +54,7 @@ func (r *userResolver) Membership(ctx context.Context, obj *directory.User, orga
 }
 
 func (r *userResolver) Identities(ctx context.Context, obj *directory.User) ([]*directory.Identity, error) {
-	// Identities are recorded by just-in-time provisioning, which is not built yet; until
-	// then no user has any.
-	return []*directory.Identity{}, nil
+	return loaders.For(ctx).IdentitiesByUser.Load(ctx, obj.ID)()
 }
 
 func (r *Resolver) Identity() IdentityResolver { return &identityResolver{r} }

@@ -42,6 +42,7 @@ type Loaders struct {
 	OrganizationByExternalID *Loader[string, *directory.Organization]
 	RoleByID                 *Loader[string, *directory.Role]
 	MembershipsByUser        *Loader[string, []*directory.Membership]
+	IdentitiesByUser         *Loader[string, []*directory.Identity]
 	Members                  *Loader[directory.MembersQuery, *directory.Page[*directory.Membership]]
 }
 
@@ -86,6 +87,7 @@ func New(dir directory.Directory, opts Options) *Loaders {
 	l.OrganizationByExternalID = newLoader(dir.OrganizationsByExternalID, opts)
 	l.RoleByID = newLoader(dir.RolesByID, opts)
 	l.MembershipsByUser = newLoader(dir.MembershipsByUser, opts)
+	l.IdentitiesByUser = newLoader(dir.IdentitiesByUser, opts)
 	l.Members = newLoader(members, opts)
 	return l
 }
@@ -159,6 +161,9 @@ func (l *Loaders) PrimeUsers(ctx context.Context, users ...*directory.User) {
 		if u.Memberships != nil {
 			l.MembershipsByUser.Prime(ctx, u.ID, u.Memberships)
 		}
+		if u.Identities != nil {
+			l.IdentitiesByUser.Prime(ctx, u.ID, u.Identities)
+		}
 	}
 }
 
@@ -172,6 +177,7 @@ func (l *Loaders) ClearAll() {
 	l.OrganizationByExternalID.ClearAll()
 	l.RoleByID.ClearAll()
 	l.MembershipsByUser.ClearAll()
+	l.IdentitiesByUser.ClearAll()
 	l.Members.ClearAll()
 }
 

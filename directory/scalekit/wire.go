@@ -65,6 +65,31 @@ type wireProfile struct {
 	Groups              []string          `json:"groups"`
 	Metadata            map[string]string `json:"metadata"`
 	CustomAttributes    map[string]string `json:"custom_attributes"`
+	ExternalIdentities  []wireIdentity    `json:"external_identities"`
+}
+
+// wireIdentity is an account Scalekit recorded when the user signed in (API.md §5).
+type wireIdentity struct {
+	ConnectionID       string   `json:"connection_id"`
+	ConnectionType     string   `json:"connection_type"`
+	ConnectionProvider string   `json:"connection_provider"`
+	ConnectionUserID   string   `json:"connection_user_id"`
+	IsSocial           bool     `json:"is_social"`
+	LastLoginTime      wireTime `json:"last_login_time"`
+}
+
+// identity maps an external identity. Scalekit keeps no raw attributes, so they are {}.
+func (w *wireIdentity) identity() *directory.Identity {
+	return &directory.Identity{
+		Sub:                   w.ConnectionID + ":" + w.ConnectionUserID,
+		ConnectionID:          optional(w.ConnectionID),
+		ConnectionType:        optional(w.ConnectionType),
+		ProviderName:          optional(w.ConnectionProvider),
+		Social:                w.IsSocial,
+		ProviderUserID:        optional(w.ConnectionUserID),
+		ProviderRawAttributes: []byte("{}"),
+		LastLogin:             w.LastLoginTime.t,
+	}
 }
 
 type wireMembership struct {
@@ -191,6 +216,13 @@ func (w *wireUser) user() *directory.User {
 	if u.Profile.Groups == nil {
 		u.Profile.Groups = []string{}
 	}
+	u.Identities = make([]*directory.Identity, 0, len(p.ExternalIdentities))
+	for i := range p.ExternalIdentities {
+		if p.ExternalIdentities[i].ConnectionID != "" && p.ExternalIdentities[i].ConnectionUserID != "" {
+			u.Identities = append(u.Identities, p.ExternalIdentities[i].identity())
+		}
+	}
+	slices.SortStableFunc(u.Identities, func(a, b *directory.Identity) int { return laterFirst(a.LastLogin, b.LastLogin) })
 	u.Memberships = make([]*directory.Membership, 0, len(w.Memberships))
 	for i := range w.Memberships {
 		if w.Memberships[i].OrganizationID == "" {
@@ -366,4 +398,17 @@ func clearable(o directory.Optional[*string]) *string {
 		return &empty
 	}
 	return o.Value
+}
+
+// laterFirst orders by time, latest first, unknown times last.
+func laterFirst(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return b.Compare(*a)
 }

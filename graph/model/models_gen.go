@@ -74,6 +74,21 @@ type DeleteUserPayload struct {
 	UserErrors    []*directory.FieldError `json:"userErrors"`
 }
 
+// What an identity provider sent at sign-in. `rawAttributes` is one JSON object: OIDC and OAuth
+// claims or user objects as they are; SAML attributes keyed by attribute Name with values as
+// arrays or strings, the subject as `nameID` with `nameIDFormat` (as node-saml hands them over).
+type IdentityInput struct {
+	// OIDC, SAML, OAUTH, PASSWORDLESS… (case-insensitive).
+	ConnectionType string `json:"connectionType"`
+	// Scalekit's provider names (OKTA, GOOGLE, MICROSOFT, MICROSOFT_AD, AUTH0, ONELOGIN,
+	// PING_IDENTITY, JUMPCLOUD, ADFS, GITHUB, GITLAB, LINKEDIN, SALESFORCE, CUSTOM) and KEYCLOAK,
+	// COGNITO, APPLE, SHIBBOLETH, GOOGLE_WORKSPACE, case-insensitively; others get generic rules.
+	ProviderName   string                     `json:"providerName"`
+	RawAttributes  any                        `json:"rawAttributes"`
+	ConnectionID   graphql.Omittable[*string] `json:"connectionId,omitempty"`
+	OrganizationID graphql.Omittable[*string] `json:"organizationId,omitempty"`
+}
+
 type MembershipConnection struct {
 	Edges      []*MembershipEdge       `json:"edges"`
 	Nodes      []*directory.Membership `json:"nodes"`
@@ -91,6 +106,27 @@ type MembershipEdge struct {
 // for another reason (the backend is down) does not erase the results of the mutations before
 // it in the same document.
 type Mutation struct {
+}
+
+// One profile, whatever the provider called its attributes.
+type NormalizedProfile struct {
+	// The account's key: connection id (or provider) and the provider's user id.
+	Sub   string  `json:"sub"`
+	Email *string `json:"email,omitempty"`
+	// True only when the provider said so explicitly (or only ever asserts verified emails).
+	EmailVerified bool    `json:"emailVerified"`
+	Name          *string `json:"name,omitempty"`
+	GivenName     *string `json:"givenName,omitempty"`
+	FamilyName    *string `json:"familyName,omitempty"`
+	// BCP 47, e.g. en-US.
+	Locale *string `json:"locale,omitempty"`
+	// An http(s) URL.
+	Picture *string `json:"picture,omitempty"`
+	// E.164.
+	PhoneNumber       *string               `json:"phoneNumber,omitempty"`
+	PreferredUsername *string               `json:"preferredUsername,omitempty"`
+	Groups            []string              `json:"groups"`
+	Identities        []*directory.Identity `json:"identities"`
 }
 
 type OrganizationConnection struct {
@@ -111,6 +147,26 @@ type PageInfo struct {
 	HasNextPage bool `json:"hasNextPage"`
 	// Pass as `after` to read the next page; null on an empty page.
 	EndCursor *string `json:"endCursor,omitempty"`
+}
+
+// A sign-in to provision: the identity, plus what a new user gets.
+type ProvisionInput struct {
+	ConnectionType string                     `json:"connectionType"`
+	ProviderName   string                     `json:"providerName"`
+	RawAttributes  any                        `json:"rawAttributes"`
+	ConnectionID   graphql.Omittable[*string] `json:"connectionId,omitempty"`
+	// The organization of the connection; a user created by this sign-in joins it.
+	OrganizationID graphql.Omittable[*string] `json:"organizationId,omitempty"`
+	// Role names for a created user's membership; omitted: the default roles.
+	Roles               graphql.Omittable[[]string] `json:"roles,omitempty"`
+	SendInvitationEmail graphql.Omittable[*bool]    `json:"sendInvitationEmail,omitempty"`
+}
+
+type ProvisionUserPayload struct {
+	User *directory.User `json:"user,omitempty"`
+	// True when this sign-in created the user.
+	Created    bool                    `json:"created"`
+	UserErrors []*directory.FieldError `json:"userErrors"`
 }
 
 type Query struct {

@@ -63,6 +63,14 @@ type user struct {
 	profile          profile
 	metadata         map[string]string
 	lastLogin        time.Time
+	identities       []identity // accounts Scalekit recorded at sign-in (AddIdentity)
+}
+
+// identity is an external identity as Scalekit records it when a user signs in.
+type identity struct {
+	connectionID, connectionType, provider, connectionUserID string
+	social                                                   bool
+	created, lastLogin                                       time.Time
 }
 
 func (u *user) membership(orgID string) *membership {
@@ -121,6 +129,18 @@ type wireProfile struct {
 	Groups              []string          `json:"groups,omitempty"`
 	Metadata            map[string]string `json:"metadata,omitempty"`
 	CustomAttributes    map[string]string `json:"custom_attributes,omitempty"`
+	ExternalIdentities  []wireIdentity    `json:"external_identities,omitempty"`
+}
+
+type wireIdentity struct {
+	ConnectionID       string `json:"connection_id"`
+	ConnectionProvider string `json:"connection_provider,omitempty"`
+	ConnectionType     string `json:"connection_type,omitempty"`
+	ConnectionUserID   string `json:"connection_user_id"`
+	IsSocial           bool   `json:"is_social"`
+	CreatedTime        string `json:"created_time,omitempty"`
+	LastLoginTime      string `json:"last_login_time,omitempty"`
+	LastSyncedTime     string `json:"last_synced_time,omitempty"`
 }
 
 type wireUser struct {
@@ -290,6 +310,13 @@ func (s *state) wireUser(u *user) wireUser {
 	}
 	for _, m := range u.memberships {
 		w.Memberships = append(w.Memberships, s.wireMembership(m))
+	}
+	for _, id := range u.identities {
+		w.UserProfile.ExternalIdentities = append(w.UserProfile.ExternalIdentities, wireIdentity{
+			ConnectionID: id.connectionID, ConnectionProvider: id.provider, ConnectionType: id.connectionType,
+			ConnectionUserID: id.connectionUserID, IsSocial: id.social, CreatedTime: ts(id.created),
+			LastLoginTime: ts(id.lastLogin), LastSyncedTime: ts(id.lastLogin),
+		})
 	}
 	return w
 }

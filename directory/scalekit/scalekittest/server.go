@@ -206,6 +206,23 @@ func (s *Server) UserIDByEmail(email string) string {
 	return ""
 }
 
+// AddIdentity records that a user signed in through a connection, as Scalekit does at
+// sign-in (its API cannot write identities); the user's external_identities show it.
+// provider is an IdentityProviderType such as "OKTA". It reports whether the user exists.
+func (s *Server) AddIdentity(userID, connectionID, connectionType, provider, connectionUserID string, social bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.st.userByID[userID]
+	if u == nil {
+		return false
+	}
+	now := s.now()
+	u.identities = append(u.identities, identity{connectionID: connectionID, connectionType: connectionType,
+		provider: provider, connectionUserID: connectionUserID, social: social, created: now, lastLogin: now})
+	u.lastLogin = now
+	return true
+}
+
 // UserIDByExternalID returns the id of the user with that external id, or "".
 func (s *Server) UserIDByExternalID(ext string) string {
 	s.mu.Lock()
