@@ -1,0 +1,111 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/usergraph/usergraph/directory"
+)
+
+const organizationColumns = `o.id, o.display_name, o.external_id, o.metadata, o.create_time, o.update_time`
+
+func scanOrganization(row pgx.Row, pre ...any) (*directory.Organization, error) {
+	var (
+		o        directory.Organization
+		metadata []byte
+	)
+	if err := row.Scan(append(pre, &o.ID, &o.DisplayName, &o.ExternalID, &metadata, &o.CreateTime, &o.UpdateTime)...); err != nil {
+		return nil, err
+	}
+	var err error
+	o.CreateTime, o.UpdateTime = o.CreateTime.UTC(), o.UpdateTime.UTC()
+	if o.Metadata, err = decodeMap(metadata); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// organizationsBy loads organizations matching keys on one column, in one statement (see usersBy).
+func organizationsBy(ctx context.Context, c conn, join string, keys []string) ([]*directory.Organization, error) {
+	out := make([]*directory.Organization, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rows, err := c.query(ctx, `SELECT k.i, `+organizationColumns+`
+		FROM unnest($1::text[]) WITH ORDINALITY AS k (value, i) JOIN organizations AS o ON `+join, keyArray(keys))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		o, err := scanOrganization(rows, &i)
+		if err != nil {
+			return nil, err
+		}
+		if i < 1 || i > len(out) {
+			return nil, fmt.Errorf("key index %d out of range", i)
+		}
+		out[i-1] = o
+	}
+	return out, rows.Err()
+}
+
+// OrganizationsByID returns the organizations with the given ids, in key order.
+func (s *Store) OrganizationsByID(ctx context.Context, ids []string) ([]*directory.Organization, error) {
+	out, err := organizationsBy(ctx, s.read(), `o.id = k.value`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: organizations by id: %w", err)
+	}
+	return out, nil
+}
+
+// OrganizationsByExternalID returns the organizations with the given external ids.
+func (s *Store) OrganizationsByExternalID(ctx context.Context, externalIDs []string) ([]*directory.Organization, error) {
+	out, err := organizationsBy(ctx, s.read(), `o.external_id = k.value`, externalIDs)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: organizations by external id: %w", err)
+	}
+	return out, nil
+}
+
+const organizationsCursor = "organizations"
+
+// ListOrganizations pages through organizations in id (creation) order.
+func (s *Store) ListOrganizations(ctx context.Context, q directory.PageQuery) (*directory.Page[*directory.Organization], error) {
+	if err := checkFirst(q.First); err != nil {
+		return nil, err
+	}
+	after, err := decodeAfter(organizationsCursor, q.After)
+	if err != nil {
+		return nil, err
+	}
+	page := &directory.Page[*directory.Organization]{}
+	err = s.readTx(ctx, func(c conn) error {
+		if err := c.queryRow(ctx, `SELECT count(*) FROM organizations`).Scan(&page.TotalCount); err != nil {
+			return err
+		}
+		rows, err := c.query(ctx, `SELECT `+organizationColumns+` FROM organizations AS o
+			WHERE o.id > $1 ORDER BY o.id LIMIT $2`, after, q.First+1)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			o, err := scanOrganization(rows)
+			if err != nil {
+				return err
+			}
+			page.Items = append(page.Items, o)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: listing organizations: %w", err)
+	}
+	page.Items, page.HasNextPage = trim(page.Items, q.First)
+	page.Cursors = cursors(organizationsCursor, page.Items, func(o *directory.Organization) string { return o.ID })
+	return page, nil
+}

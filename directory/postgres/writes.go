@@ -1,0 +1,64 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/usergraph/usergraph/directory"
+)
+
+// inviteValidity is how long an invitation stays open, as Scalekit's invitations do.
+const inviteValidity = 7 * 24 * time.Hour
+
+// writeError returns refused input as the *directory.InvalidInputError itself (the GraphQL
+// layer turns it into userErrors) and wraps everything else with the operation's name.
+func writeError(op string, err error) error {
+	var invalid *directory.InvalidInputError
+	if errors.As(err, &invalid) {
+		return invalid
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+func problem(code directory.ErrorCode, msg string, field ...string) directory.FieldError {
+	return directory.FieldError{Field: field, Code: code, Message: msg}
+}
+
+func notFound(what, id string, field ...string) directory.FieldError {
+	return problem(directory.CodeNotFound, fmt.Sprintf("there is no %s %q", what, id), field...)
+}
+
+func taken(field, value string) directory.FieldError {
+	return problem(directory.CodeTaken, fmt.Sprintf("%s %q is taken by another user", field, value), field)
+}
+
+// conflict turns a write that lost its race with other writers on every attempt (see
+// writeTx) into an input error the client can act on: read again and retry. Package
+// directory has no CONFLICT code (yet); INVALID on the key field is the closest.
+func conflict(err error, what, id string, field ...string) error {
+	if !conflicted(err) {
+		return err
+	}
+	return directory.Invalid(problem(directory.CodeInvalid,
+		fmt.Sprintf("the %s %q was changed concurrently by another writer; read it again and retry", what, id), field...))
+}
+
+func userExists(ctx context.Context, c conn, id string) (bool, error) {
+	return c.exists(ctx, `SELECT 1 FROM users WHERE id = $1`, id)
+}
+
+func organizationExists(ctx context.Context, c conn, id string) (bool, error) {
+	return c.exists(ctx, `SELECT 1 FROM organizations WHERE id = $1`, id)
+}
+
+// emailTaken compares with ASCII case folding, as the unique index users_email_key does.
+func emailTaken(ctx context.Context, c conn, email string) (bool, error) {
+	return c.exists(ctx, `SELECT 1 FROM users WHERE lower(email COLLATE "C") = lower($1::text COLLATE "C")`, email)
+}
+
+// externalIDTaken reports whether another user than self holds the external id.
+func externalIDTaken(ctx context.Context, c conn, externalID, self string) (bool, error) {
+	return c.exists(ctx, `SELECT 1 FROM users WHERE external_id = $1 AND id <> $2`, externalID, self)
+}
