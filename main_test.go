@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/usergraph/usergraph/auth"
+
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -33,6 +35,15 @@ var buildServer = sync.OnceValues(func() (string, error) {
 
 var listening = regexp.MustCompile(`"playground":"(http://[^"]+)/"`)
 
+// The service API key the tests' servers accept (USERGRAPH_API_KEYS).
+var testAPIKey, testAPIKeyRecord = func() (string, auth.APIKey) {
+	k, rec, err := auth.NewAPIKey("tests")
+	if err != nil {
+		panic(err)
+	}
+	return k, rec
+}()
+
 // startServer runs the real binary on a free loopback port and returns its base URL.
 func startServer(t *testing.T, db string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
@@ -41,7 +52,8 @@ func startServer(t *testing.T, db string, args ...string) (*exec.Cmd, string) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-db", db}, args...)...)
-	cmd.Env = append(os.Environ(), "SCALEKIT_ENVIRONMENT_URL=", "SCALEKIT_CLIENT_ID=", "SCALEKIT_CLIENT_SECRET=")
+	cmd.Env = append(os.Environ(), "SCALEKIT_ENVIRONMENT_URL=", "SCALEKIT_CLIENT_ID=", "SCALEKIT_CLIENT_SECRET=",
+		"USERGRAPH_API_KEYS="+testAPIKeyRecord.String())
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +82,13 @@ func startServer(t *testing.T, db string, args ...string) (*exec.Cmd, string) {
 
 func graphql(base, doc string, vars map[string]any) (map[string]any, error) {
 	body, _ := json.Marshal(map[string]any{"query": doc, "variables": vars})
-	resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(auth.APIKeyHeader, testAPIKey)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/directory/scalekit"
 	"github.com/usergraph/usergraph/directory/sqlite"
@@ -34,7 +35,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "token" {
+		err = runToken(os.Args[2:], os.Getenv, os.Stdout)
+	} else {
+		err = run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		// -h printed the usage: that is what was asked for.
@@ -59,6 +65,10 @@ type config struct {
 	scalekitSecret   string
 	scalekitCalls    int
 	profileMappings  string
+	apiKeys          string
+	apiKeysFile      string
+	serviceClients   string
+	audience         string
 }
 
 // envDefaults reads the environment variables that back the flags' defaults; a malformed
@@ -127,6 +137,10 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.scalekitClientID, "scalekit-client-id", env.str("SCALEKIT_CLIENT_ID", ""), "Scalekit client id (SCALEKIT_CLIENT_ID)")
 	fs.StringVar(&c.scalekitSecret, "scalekit-client-secret", env.str("SCALEKIT_CLIENT_SECRET", ""), "Scalekit client secret (SCALEKIT_CLIENT_SECRET)")
 	fs.StringVar(&c.profileMappings, "profile-mappings", env.str("USERGRAPH_PROFILE_MAPPINGS", ""), "JSON file adding or overriding identity-provider attribute mappings (USERGRAPH_PROFILE_MAPPINGS)")
+	fs.StringVar(&c.apiKeys, "api-keys", env.str("USERGRAPH_API_KEYS", ""), "service API keys as name:sha256hex, comma-separated (USERGRAPH_API_KEYS)")
+	fs.StringVar(&c.apiKeysFile, "api-keys-file", env.str("USERGRAPH_API_KEYS_FILE", ""), "file of service API keys, one 'name sha256hex' per line (USERGRAPH_API_KEYS_FILE)")
+	fs.StringVar(&c.serviceClients, "service-client-ids", env.str("USERGRAPH_SERVICE_CLIENT_IDS", ""), "Scalekit client ids whose tokens are services, besides SCALEKIT_CLIENT_ID (USERGRAPH_SERVICE_CLIENT_IDS)")
+	fs.StringVar(&c.audience, "token-audience", env.str("USERGRAPH_TOKEN_AUDIENCE", ""), "required aud of Scalekit tokens, if any (USERGRAPH_TOKEN_AUDIENCE)")
 	fs.IntVar(&c.scalekitCalls, "scalekit-concurrency", env.integer("SCALEKIT_CONCURRENCY", 16), "Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
 	if env.err != nil {
 		return c, env.err
@@ -156,17 +170,16 @@ func (c config) check() error {
 	case set > 0 && set < 3:
 		return errors.New("SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET must be set together")
 	}
-	host, _, err := net.SplitHostPort(c.addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return fmt.Errorf("listen address (-addr, USERGRAPH_ADDR) %q: %v", c.addr, err)
-	}
-	// Nothing authenticates callers yet, so the gateway only listens where nobody else can
-	// reach it.
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("listen address (-addr, USERGRAPH_ADDR) %q: listening beyond loopback needs authentication, which this build does not have yet; use 127.0.0.1", c.addr)
 	}
 	if c.db == "" {
 		return errors.New("USERGRAPH_DB must name a file")
+	}
+	if c.apiKeys != "" {
+		if _, err := auth.ParseAPIKeys(c.apiKeys); err != nil {
+			return fmt.Errorf("USERGRAPH_API_KEYS: %w", err)
+		}
 	}
 	return nil
 }
@@ -182,6 +195,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	creds, err := setUpAuth(cfg)
+	if err != nil {
+		return err
+	}
+	defer creds.authenticator.Close()
 	dir, closeDir, err := openDirectory(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -197,9 +215,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		MaxDepth:      cfg.maxDepth,
 		MaxComplexity: cfg.maxComplexity,
 		Introspection: cfg.introspection,
-		// Until callers authenticate, only requests addressed to loopback are answered,
-		// so a web page cannot reach the gateway through DNS rebinding.
-		LoopbackHostsOnly: true,
+		Authenticator: creds.authenticator,
+		JWKS:          creds.jwks,
+		// The playground carries a development token only on loopback, and then only
+		// requests addressed to loopback are answered, so that a web page cannot reach the
+		// gateway (and the token's rights) through DNS rebinding.
+		PlaygroundHeaders: creds.playgroundHeaders,
+		LoopbackHostsOnly: loopback(cfg.addr),
 	})
 	return serve(ctx, cfg.addr, handler, log)
 }

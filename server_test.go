@@ -5,10 +5,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
 )
 
@@ -52,7 +56,7 @@ func TestBadConfigurationFailsWithOneClearLine(t *testing.T) {
 		{envOf("USERGRAPH_LOADER_IDLE", "5"), nil, `USERGRAPH_LOADER_IDLE="5"`},
 		{envOf("SCALEKIT_CLIENT_ID", "id"), nil, "must be set together"},
 		{envOf("SCALEKIT_CONCURRENCY", "0"), nil, "must be a positive whole number"},
-		{envOf("USERGRAPH_ADDR", "0.0.0.0:8080"), nil, "needs authentication"},
+		{envOf("USERGRAPH_API_KEYS", "svc:nothex"), nil, "USERGRAPH_API_KEYS"},
 		{envOf(), []string{"-addr", "no-port"}, `USERGRAPH_ADDR) "no-port"`},
 		{envOf("USERGRAPH_MAX_BODY_BYTES", "-5"), nil, "must be a positive whole number"},
 		{envOf(), []string{"-max-depth", "0"}, "must be positive"},
@@ -107,5 +111,41 @@ func TestScalekitBackendIsCheckedAtStart(t *testing.T) {
 		if time.Since(start) > 10*time.Second {
 			t.Errorf("%s: the start took %s", tc.url, time.Since(start))
 		}
+	}
+}
+
+// `usergraph token` signs with the key the server checks tokens with, kept beside the
+// database; the playground's development token exists only on loopback.
+func TestDevelopmentTokensAndPlaygroundToken(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "u.db")
+	var out strings.Builder
+	if err := runToken([]string{"-db", db, "-user", "usr_1234567890"}, envOf(), &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, addr := range []string{"127.0.0.1:8080", "0.0.0.0:8080"} {
+		cfg, err := loadConfig([]string{"-db", db, "-addr", addr}, envOf(), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		creds, err := setUpAuth(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer creds.authenticator.Close()
+		req := httptest.NewRequest("POST", "/graphql", nil)
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(out.String()))
+		caller, err := creds.authenticator.Authenticate(req)
+		if err != nil || caller.UserID != "usr_1234567890" {
+			t.Fatalf("%s: the minted token authenticates as %+v, %v", addr, caller, err)
+		}
+		if got := creds.playgroundHeaders != nil; got != (addr == "127.0.0.1:8080") {
+			t.Errorf("%s: playground token present = %v", addr, got)
+		}
+	}
+	if err := runToken([]string{"-db", db}, envOf(), io.Discard); err == nil {
+		t.Error("a token needs -user or -service")
+	}
+	if info, err := os.Stat(filepath.Join(filepath.Dir(db), auth.SigningKeyFile)); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("signing key file: %v %v", info, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/graph"
+	"github.com/usergraph/usergraph/policy"
 )
 
 // Error codes in extensions.code (DESIGN.md §3), besides those gqlgen sets itself
@@ -62,6 +63,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			setCode(out, CodeUpstreamUnavailable)
 		case errors.As(err, &invalid):
 			setCode(out, graph.CodeBadUserInput)
+		case errors.Is(err, policy.ErrForbidden):
+			out.Message = "not allowed for this caller"
+			setCode(out, CodeForbidden)
 		default:
 			log.ErrorContext(ctx, "internal error", "requestId", RequestID(ctx), "path", out.Path.String(), "error", err.Error())
 			out.Message = "internal server error"

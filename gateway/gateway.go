@@ -23,6 +23,7 @@ import (
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/loaders"
 	"github.com/usergraph/usergraph/playground"
+	"github.com/usergraph/usergraph/policy"
 	"github.com/usergraph/usergraph/profile"
 )
 
@@ -30,6 +31,14 @@ import (
 type Config struct {
 	// Directory is the backend, already wrapped with directory.WithRules.
 	Directory directory.Directory
+	// Authenticator tells who sent each request; nil refuses every request. Every backend
+	// call then goes through the authorization policy (package policy).
+	Authenticator Authenticator
+	// PlaygroundHeaders are pre-filled in the playground (a development token, on loopback).
+	PlaygroundHeaders map[string]string
+	// JWKS, when set, is served at /.well-known/jwks.json: the public keys of the tokens
+	// the server itself signs (embedded mode).
+	JWKS []byte
 	// Normalizer maps identity providers' attributes to profiles (normalizeProfile,
 	// provisionUserFromIdentity); nil means the built-in tables.
 	Normalizer *profile.Normalizer
@@ -100,24 +109,35 @@ func (c *Config) setDefaults() {
 // New returns the gateway's HTTP handler.
 func New(cfg Config) http.Handler {
 	cfg.setDefaults()
-	schema := NewExecutableSchema(&graph.Resolver{Directory: cfg.Directory, Normalizer: cfg.Normalizer})
+	// Every read and write of every resolver passes the policy: there is no other way to
+	// the backend.
+	dir := policy.Guard(cfg.Directory)
+	schema := NewExecutableSchema(&graph.Resolver{Directory: dir, Normalizer: cfg.Normalizer})
 	gql := newGraphQLServer(schema, cfg)
+	authenticate := requireCaller(cfg.Authenticator)
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", chain(gql,
 		requestID,
 		recoverPanics(cfg.Logger),
 		checkTransport,
+		authenticate,
 		limitBody(cfg.MaxBodyBytes),
 		timeout(cfg.RequestTimeout),
 		admit(cfg.MaxConcurrentOperations),
-		loaders.Middleware(cfg.Directory, cfg.Loaders),
+		loaders.Middleware(dir, cfg.Loaders),
 	))
-	play := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph"})
+	play := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph", Headers: cfg.PlaygroundHeaders})
 	mux.Handle("GET /{$}", play)
 	mux.Handle(playground.AssetPrefix, play)
 	if cfg.Introspection {
-		mux.Handle("GET /schema.graphql", schemaHandler(schema))
+		mux.Handle("GET /schema.graphql", chain(schemaHandler(schema), requestID, authenticate))
+	}
+	if cfg.JWKS != nil {
+		mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/jwk-set+json")
+			_, _ = w.Write(cfg.JWKS)
+		})
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -9,12 +9,14 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/stretchr/testify/require"
 
+	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/directory/scalekit"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
@@ -26,7 +28,10 @@ import (
 // env is a gateway over a real backend, built as `go run .` builds it.
 type env struct {
 	t       testing.TB
-	backend string              // "sqlite" or "scalekit"
+	backend string // "sqlite" or "scalekit"
+	// raw is the gateway itself; handler adds the tests' service API key to requests that
+	// carry no credentials of their own, so behaviour tests run as a service.
+	raw     http.Handler
 	dir     directory.Directory // the backend itself, without the input rules
 	calls   func() uint64       // backend calls so far: SQL statements, or HTTP requests
 	close   func() error        // closes the backend under the gateway
@@ -121,12 +126,73 @@ func newEnvOn(t testing.TB, b backend, seed bool, opts ...envOption) *env {
 		Directory:     directory.WithRules(dir),
 		Logger:        slog.New(slog.NewJSONHandler(logs, nil)),
 		Introspection: true,
+		Authenticator: testAuthenticator(t),
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h := gateway.New(cfg)
-	return &env{t: t, backend: b.name, dir: dir, calls: calls, close: closeBackend, handler: h, client: client.New(h, client.Path("/graphql")), logs: logs}
+	raw := gateway.New(cfg)
+	h := asService(raw)
+	return &env{t: t, backend: b.name, raw: raw, dir: dir, calls: calls, close: closeBackend, handler: h, client: client.New(h, client.Path("/graphql")), logs: logs}
+}
+
+// The tests' credentials: a signing key for user tokens and a service API key.
+const (
+	testIssuer   = "https://usergraph.test"
+	testAudience = "usergraph"
+)
+
+var (
+	testKeysOnce  sync.Once
+	testKeys      *auth.KeySet
+	testAPIKey    string
+	testAPIKeyRec auth.APIKey
+)
+
+func testAuthenticator(t testing.TB) *auth.Authenticator {
+	testKeysOnce.Do(func() {
+		var err error
+		testKeys, err = auth.GenerateKeySet()
+		if err != nil {
+			panic(err)
+		}
+		if testAPIKey, testAPIKeyRec, err = auth.NewAPIKey("tests"); err != nil {
+			panic(err)
+		}
+	})
+	a, err := auth.New(auth.Config{Issuer: testIssuer, Audience: []string{testAudience}, LocalKeys: testKeys,
+		APIKeys: []auth.APIKey{testAPIKeyRec}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.Close() })
+	return a
+}
+
+// asService sends requests without credentials as the tests' service.
+func asService(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" && r.Header.Get(auth.APIKeyHeader) == "" && r.Header.Get("X-Anonymous") == "" {
+			r.Header.Set(auth.APIKeyHeader, testAPIKey)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// userToken is a bearer token for a user, signed by the tests' key.
+func userToken(t testing.TB, userID string) string {
+	tok, err := testKeys.Mint(auth.MintClaims{Issuer: testIssuer, Audience: []string{testAudience}, Subject: userID}, time.Hour)
+	require.NoError(t, err)
+	return "Bearer " + tok
+}
+
+// queryAs runs a document with the given Authorization header ("" for none at all).
+func (e *env) queryAs(authorization, doc string, vars map[string]any) result {
+	e.t.Helper()
+	body, err := json.Marshal(map[string]any{"query": doc, "variables": vars})
+	require.NoError(e.t, err)
+	if authorization == "" {
+		return decode(e.t, e.post("application/json", string(body), "X-Anonymous", "1"))
+	}
+	return decode(e.t, e.post("application/json", string(body), "Authorization", authorization))
 }
 
 // gqlError is one entry of a response's errors.

@@ -1574,10 +1574,7 @@ type PageInfo {
 type Query {
   "Any object by its id, or null when there is none."
   node(id: ID!): Node
-  """
-  The signed-in user. Null until authentication is configured (and for callers that are
-  services rather than users).
-  """
+  "The signed-in user; null for services (API keys, client-credentials tokens)."
   viewer: User
   "One user, by exactly one of id, email (case-insensitive) or externalId; null when none matches."
   user(id: ID, email: String, externalId: String): User

@@ -9,6 +9,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/graph/model"
 	"github.com/usergraph/usergraph/loaders"
@@ -41,8 +42,12 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 }
 
 func (r *queryResolver) Viewer(ctx context.Context) (*directory.User, error) {
-	// Callers are not authenticated yet (see README, "Security"), so there is no viewer.
-	return nil, nil
+	// A service is nobody in the directory: it has no viewer.
+	c := auth.CallerFrom(ctx)
+	if c.Kind != auth.User {
+		return nil, nil
+	}
+	return loaders.For(ctx).UserByID.Load(ctx, c.UserID)()
 }
 
 func (r *queryResolver) User(ctx context.Context, id *string, email *string, externalID *string) (*directory.User, error) {

@@ -1,0 +1,105 @@
+// Package policy is authorization, in one place: Guard wraps the backend port so that every
+// read is filtered and every write is checked for the caller in the request's context
+// (auth.CallerFrom). All data reaches the GraphQL layer through the port — root fields,
+// node(id:), nested fields, member lists, searches, pages and mutations alike — so no path
+// can bypass the rules, and resolvers need not repeat them.
+//
+// The rules (DESIGN.md §4):
+//   - a service may do everything;
+//   - a user sees itself, the organizations where it holds an ACTIVE membership, and the
+//     users who are members of those; of another user it sees only the memberships in
+//     those organizations, and not its identities. It may change its own name, given and
+//     family name, phone, locale and picture — not its email, metadata, roles or anything
+//     else;
+//   - an organization admin (an ACTIVE membership whose permissions include users:write)
+//     manages the users and memberships of that organization only;
+//   - everyone else, and anything not allowed, gets nothing: objects outside the caller's
+//     organizations read as missing (null, empty pages, zero counts), so that tenants learn
+//     nothing of each other, and refused writes fail with ErrForbidden.
+package policy
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/usergraph/usergraph/auth"
+	"github.com/usergraph/usergraph/directory"
+)
+
+// ErrForbidden refuses an operation the caller may not do. The gateway shows it as the
+// FORBIDDEN error code.
+var ErrForbidden = errors.New("forbidden")
+
+// AdminPermission marks an organization admin.
+const AdminPermission = "users:write"
+
+// scope is what a caller may reach: every organization (services), or some.
+type scope struct {
+	all    bool
+	userID string
+	orgs   map[string]bool // organization id → admin there
+}
+
+func (s *scope) member(orgID string) bool {
+	_, ok := s.orgs[orgID]
+	return s.all || ok
+}
+
+func (s *scope) admin(orgID string) bool { return s.all || s.orgs[orgID] }
+
+type scopeKey struct{}
+
+// scopeCache computes a request's scope once, however many loaders ask.
+type scopeCache struct {
+	once  sync.Once
+	scope *scope
+	err   error
+}
+
+// WithScopeCache prepares ctx so that the caller's scope is read from the backend once per
+// request. Without it, every check reads it again (correct, only slower).
+func WithScopeCache(ctx context.Context) context.Context {
+	return context.WithValue(ctx, scopeKey{}, &scopeCache{})
+}
+
+// scopeOf reads the caller's organizations from the backend itself, not from token claims,
+// so that a removed membership stops granting access at once.
+func scopeOf(ctx context.Context, dir directory.Directory) (*scope, error) {
+	compute := func() (*scope, error) {
+		c := auth.CallerFrom(ctx)
+		switch c.Kind {
+		case auth.Service:
+			return &scope{all: true}, nil
+		case auth.User:
+			lists, err := dir.MembershipsByUser(ctx, []string{c.UserID})
+			if err != nil {
+				return nil, err
+			}
+			s := &scope{userID: c.UserID, orgs: map[string]bool{}}
+			for _, m := range lists[0] {
+				if m.Status != directory.MembershipActive {
+					continue
+				}
+				s.orgs[m.OrganizationID] = hasPermission(m, AdminPermission)
+			}
+			return s, nil
+		}
+		return &scope{orgs: map[string]bool{}}, nil
+	}
+	cache, ok := ctx.Value(scopeKey{}).(*scopeCache)
+	if !ok {
+		return compute()
+	}
+	cache.once.Do(func() { cache.scope, cache.err = compute() })
+	return cache.scope, cache.err
+}
+
+func hasPermission(m *directory.Membership, perm string) bool {
+	for _, p := range m.Permissions {
+		if p == perm {
+			return true
+		}
+	}
+	return false
+}
