@@ -63,9 +63,10 @@ func setUpAuth(cfg config) (*credentials, error) {
 			ac.Audience = []string{cfg.audience}
 		}
 	} else {
-		ks, err := auth.LoadOrCreateKeySet(keysDir(cfg.db))
+		dir := firstNonEmpty(cfg.keysDir, keysDir(cfg.db))
+		ks, err := auth.LoadOrCreateKeySet(dir)
 		if err != nil {
-			return nil, fmt.Errorf("the signing key in %s: %w", keysDir(cfg.db), err)
+			return nil, fmt.Errorf("the signing key in %s: %w", dir, err)
 		}
 		ac.Issuer, ac.Audience, ac.LocalKeys = embeddedIssuer, []string{embeddedAudience}, ks
 		c.jwks = ks.PublicJWKS()
@@ -112,7 +113,8 @@ func loopback(addr string) bool {
 func runToken(args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("usergraph token", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	db := fs.String("db", firstNonEmpty(getenv("USERGRAPH_DB"), "data/usergraph.db"), "embedded store file whose key signs (USERGRAPH_DB)")
+	db := fs.String("db", firstNonEmpty(getenv("USERGRAPH_DB"), "data/usergraph.db"), "embedded store file whose folder holds the key (USERGRAPH_DB)")
+	keys := fs.String("keys-dir", getenv("USERGRAPH_KEYS_DIR"), "folder of the signing key; default: the folder of -db (USERGRAPH_KEYS_DIR)")
 	user := fs.String("user", "", "user id (usr_…) the token is for")
 	service := fs.String("service", "", "service name, for a token that may do everything")
 	org := fs.String("org", "", "organization id claim (informational; access follows memberships)")
@@ -127,7 +129,7 @@ func runToken(args []string, getenv func(string) string, stdout io.Writer) error
 	if *user != "" && !strings.HasPrefix(*user, "usr_") {
 		return fmt.Errorf("token: -user %q is not a user id (usr_…)", *user)
 	}
-	ks, err := auth.LoadOrCreateKeySet(keysDir(*db))
+	ks, err := auth.LoadOrCreateKeySet(firstNonEmpty(*keys, keysDir(*db)))
 	if err != nil {
 		return err
 	}

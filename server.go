@@ -25,6 +25,7 @@ import (
 
 	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/postgres"
 	"github.com/usergraph/usergraph/directory/scalekit"
 	"github.com/usergraph/usergraph/directory/sqlite"
 	"github.com/usergraph/usergraph/gateway"
@@ -69,6 +70,8 @@ type config struct {
 	apiKeysFile      string
 	serviceClients   string
 	audience         string
+	databaseURL      string
+	keysDir          string
 }
 
 // envDefaults reads the environment variables that back the flags' defaults; a malformed
@@ -137,6 +140,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.scalekitClientID, "scalekit-client-id", env.str("SCALEKIT_CLIENT_ID", ""), "Scalekit client id (SCALEKIT_CLIENT_ID)")
 	fs.StringVar(&c.scalekitSecret, "scalekit-client-secret", env.str("SCALEKIT_CLIENT_SECRET", ""), "Scalekit client secret (SCALEKIT_CLIENT_SECRET)")
 	fs.StringVar(&c.profileMappings, "profile-mappings", env.str("USERGRAPH_PROFILE_MAPPINGS", ""), "JSON file adding or overriding identity-provider attribute mappings (USERGRAPH_PROFILE_MAPPINGS)")
+	fs.StringVar(&c.databaseURL, "database-url", env.str("USERGRAPH_DATABASE_URL", ""), "PostgreSQL connection string: serve from PostgreSQL instead of the SQLite file (USERGRAPH_DATABASE_URL)")
+	fs.StringVar(&c.keysDir, "keys-dir", env.str("USERGRAPH_KEYS_DIR", ""), "folder of the token signing key; default: the folder of USERGRAPH_DB (USERGRAPH_KEYS_DIR)")
 	fs.StringVar(&c.apiKeys, "api-keys", env.str("USERGRAPH_API_KEYS", ""), "service API keys as name:sha256hex, comma-separated (USERGRAPH_API_KEYS)")
 	fs.StringVar(&c.apiKeysFile, "api-keys-file", env.str("USERGRAPH_API_KEYS_FILE", ""), "file of service API keys, one 'name sha256hex' per line (USERGRAPH_API_KEYS_FILE)")
 	fs.StringVar(&c.serviceClients, "service-client-ids", env.str("USERGRAPH_SERVICE_CLIENT_IDS", ""), "Scalekit client ids whose tokens are services, besides SCALEKIT_CLIENT_ID (USERGRAPH_SERVICE_CLIENT_IDS)")
@@ -169,6 +174,8 @@ func (c config) check() error {
 	switch {
 	case set > 0 && set < 3:
 		return errors.New("SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET must be set together")
+	case set == 3 && c.databaseURL != "":
+		return errors.New("USERGRAPH_DATABASE_URL and SCALEKIT_* both choose a backend; set one of them")
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return fmt.Errorf("listen address (-addr, USERGRAPH_ADDR) %q: %v", c.addr, err)
@@ -226,14 +233,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	return serve(ctx, cfg.addr, handler, log)
 }
 
+// oneLine flattens a multi-line error (pgx lists every address it tried) into the one line
+// a failed start prints.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
 // scalekitStartTimeout bounds the start-up check of the Scalekit environment, so that a
 // wrong URL fails the start in seconds instead of hanging.
 const scalekitStartTimeout = 15 * time.Second
 
-// openDirectory opens the backend: Scalekit when its three settings are given (checked
-// at once, so wrong credentials or an unreachable environment stop the start with one
-// line), else the embedded store.
+// openDirectory opens the backend: PostgreSQL when USERGRAPH_DATABASE_URL is set; Scalekit
+// when its three settings are given (checked at once, so wrong credentials or an
+// unreachable environment stop the start with one line); else the embedded store.
 func openDirectory(ctx context.Context, cfg config, log *slog.Logger) (directory.Directory, func() error, error) {
+	if cfg.databaseURL != "" {
+		store, err := postgres.Open(ctx, cfg.databaseURL, postgres.Options{Seed: cfg.seed})
+		if err != nil {
+			// The DSN may hold a password: name the backend, not the string.
+			return nil, nil, fmt.Errorf("opening PostgreSQL (USERGRAPH_DATABASE_URL): %s", oneLine(err))
+		}
+		log.Info("serving from PostgreSQL")
+		return store, store.Close, nil
+	}
 	if cfg.scalekitURL == "" {
 		store, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Seed: cfg.seed})
 		if err != nil {

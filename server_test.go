@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/auth"
+	"github.com/usergraph/usergraph/directory/postgres"
+	"github.com/usergraph/usergraph/directory/postgres/postgrestest"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
 )
 
@@ -148,4 +150,39 @@ func TestDevelopmentTokensAndPlaygroundToken(t *testing.T) {
 	if info, err := os.Stat(filepath.Join(filepath.Dir(db), auth.SigningKeyFile)); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("signing key file: %v %v", info, err)
 	}
+}
+
+// USERGRAPH_DATABASE_URL selects PostgreSQL; a wrong one stops the start without showing
+// the connection string (it may hold a password).
+func TestPostgresBackendIsSelectedByDatabaseURL(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	cfg, err := loadConfig(nil, envOf("USERGRAPH_DATABASE_URL", postgrestest.Start(t)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, closeDir, err := openDirectory(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDir()
+	if _, ok := dir.(*postgres.Store); !ok {
+		t.Fatalf("got %T", dir)
+	}
+	bad := "postgres://app:s3cret@127.0.0.1:1/nowhere?connect_timeout=2"
+	cfg, _ = loadConfig(nil, envOf("USERGRAPH_DATABASE_URL", bad), io.Discard)
+	_, _, err = openDirectory(context.Background(), cfg, log)
+	if err == nil || strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("want one line without the password, got %v", err)
+	}
+	if _, err := loadConfig(nil, envOf("USERGRAPH_DATABASE_URL", bad, "SCALEKIT_ENVIRONMENT_URL", "https://x.test",
+		"SCALEKIT_CLIENT_ID", "a", "SCALEKIT_CLIENT_SECRET", "b"), io.Discard); err == nil {
+		t.Error("two backends at once must be refused")
+	}
+}
+
+// TestMain stops the PostgreSQL server the tests started, if any.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	postgrestest.Stop()
+	os.Exit(code)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/postgres"
+	"github.com/usergraph/usergraph/directory/postgres/postgrestest"
 	"github.com/usergraph/usergraph/directory/scalekit"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
 	"github.com/usergraph/usergraph/directory/sqlite"
@@ -81,8 +84,24 @@ func newScalekitEnv(t testing.TB, seed bool, cfg scalekit.Config, opts ...envOpt
 	return newEnvOn(t, b, seed, opts...), fake
 }
 
+// postgresBackend is the PostgreSQL store on a throwaway server (postgrestest), one fresh
+// database per test.
+var postgresBackend = backend{name: "postgres", open: func(t testing.TB, seed bool) (directory.Directory, func() uint64, func() error) {
+	store, err := postgres.Open(context.Background(), postgrestest.Start(t), postgres.Options{Seed: seed})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	return store, store.Statements, store.Close
+}}
+
 // backends are the backends that every behaviour test runs against.
-var backends = []backend{sqliteBackend, scalekitBackend}
+var backends = []backend{sqliteBackend, postgresBackend, scalekitBackend}
+
+// TestMain stops the PostgreSQL server the tests started, if any.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	postgrestest.Stop()
+	os.Exit(code)
+}
 
 // envMaker builds an env; behaviour tests receive one per backend.
 type envMaker func(t testing.TB, seed bool, opts ...envOption) *env
