@@ -53,7 +53,9 @@ func startServer(t *testing.T, db string, args ...string) (*exec.Cmd, string) {
 	}
 	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-db", db}, args...)...)
 	cmd.Env = append(os.Environ(), "SCALEKIT_ENVIRONMENT_URL=", "SCALEKIT_CLIENT_ID=", "SCALEKIT_CLIENT_SECRET=",
-		"USERGRAPH_API_KEYS="+testAPIKeyRecord.String())
+		"USERGRAPH_API_KEYS="+testAPIKeyRecord.String(),
+		// The tests measure durability and start-up, not the per-caller rate limit.
+		"USERGRAPH_RATE_LIMIT=0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

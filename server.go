@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/directory/postgres"
@@ -30,6 +32,7 @@ import (
 	"github.com/usergraph/usergraph/directory/sqlite"
 	"github.com/usergraph/usergraph/gateway"
 	"github.com/usergraph/usergraph/loaders"
+	"github.com/usergraph/usergraph/observe"
 	"github.com/usergraph/usergraph/profile"
 )
 
@@ -72,6 +75,13 @@ type config struct {
 	audience         string
 	databaseURL      string
 	keysDir          string
+	corsOrigins      string
+	rateLimit        float64
+	rateBurst        int
+	safelist         string
+	// introspectionSet tells whether introspection was chosen; otherwise it follows the
+	// backend (on for the embedded stores, off for Scalekit).
+	introspectionSet bool
 }
 
 // envDefaults reads the environment variables that back the flags' defaults; a malformed
@@ -118,6 +128,17 @@ func (e *envDefaults) integer(name string, def int) int {
 	}).(int)
 }
 
+// number reads a non-negative number.
+func (e *envDefaults) number(name string, def float64) float64 {
+	return e.parse(name, def, func(s string) (any, error) {
+		n, err := strconv.ParseFloat(s, 64)
+		if err == nil && (n < 0 || n != n) {
+			err = errors.New("must be a number of at least 0")
+		}
+		return n, err
+	}).(float64)
+}
+
 func (e *envDefaults) duration(name string, def time.Duration) time.Duration {
 	return e.parse(name, def, func(s string) (any, error) { return time.ParseDuration(s) }).(time.Duration)
 }
@@ -131,7 +152,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.addr, "addr", env.str("USERGRAPH_ADDR", "127.0.0.1:8080"), "listen address (USERGRAPH_ADDR)")
 	fs.StringVar(&c.db, "db", env.str("USERGRAPH_DB", "data/usergraph.db"), "embedded store file (USERGRAPH_DB)")
 	fs.BoolVar(&c.seed, "seed", env.boolean("USERGRAPH_SEED", true), "seed an empty embedded store with demo data (USERGRAPH_SEED)")
-	fs.BoolVar(&c.introspection, "introspection", env.boolean("USERGRAPH_INTROSPECTION", true), "answer introspection queries (USERGRAPH_INTROSPECTION)")
+	fs.BoolVar(&c.introspection, "introspection", env.boolean("USERGRAPH_INTROSPECTION", true), "answer introspection queries; default on, off with Scalekit (USERGRAPH_INTROSPECTION)")
+	c.introspectionSet = getenv("USERGRAPH_INTROSPECTION") != ""
+	fs.StringVar(&c.corsOrigins, "cors-origins", env.str("USERGRAPH_CORS_ORIGINS", ""), "browser origins allowed to call the API, comma-separated, * for any (USERGRAPH_CORS_ORIGINS)")
+	fs.Float64Var(&c.rateLimit, "rate-limit", env.number("USERGRAPH_RATE_LIMIT", 200), "requests per second allowed to each caller, 0 for no limit (USERGRAPH_RATE_LIMIT)")
+	fs.IntVar(&c.rateBurst, "rate-burst", env.integer("USERGRAPH_RATE_BURST", 400), "burst of requests allowed to each caller (USERGRAPH_RATE_BURST)")
+	fs.StringVar(&c.safelist, "safelist", env.str("USERGRAPH_SAFELIST", ""), "JSON file of the only documents to run, name → document (USERGRAPH_SAFELIST)")
 	fs.DurationVar(&c.loaderIdle, "loader-idle", env.duration("USERGRAPH_LOADER_IDLE", loaders.DefaultOptions.Idle), "dataloader batch closes after this long without a new key (USERGRAPH_LOADER_IDLE)")
 	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", int64(env.integer("USERGRAPH_MAX_BODY_BYTES", gateway.DefaultMaxBodyBytes)), "request body limit (USERGRAPH_MAX_BODY_BYTES)")
 	fs.IntVar(&c.maxDepth, "max-depth", env.integer("USERGRAPH_MAX_DEPTH", gateway.DefaultMaxDepth), "selection depth limit (USERGRAPH_MAX_DEPTH)")
@@ -158,6 +184,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		return c, err
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "introspection" {
+			c.introspectionSet = true
+		}
+	})
 	if c.maxBodyBytes <= 0 || c.maxDepth <= 0 || c.maxComplexity <= 0 || c.loaderIdle <= 0 || c.scalekitCalls <= 0 {
 		return c, errors.New("-max-body-bytes, -max-depth, -max-complexity, -loader-idle and -scalekit-concurrency must be positive")
 	}
@@ -196,7 +227,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	log := observe.NewLogger(stderr, slog.LevelInfo)
+	shutdownTracing, err := observe.SetupTracing(ctx, "usergraph", getenv)
+	if err != nil {
+		return fmt.Errorf("tracing (OTEL_*): %w", err)
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = shutdownTracing(flushCtx)
+	}()
+	var safelist gateway.Safelist
+	if cfg.safelist != "" {
+		if safelist, err = gateway.LoadSafelist(cfg.safelist); err != nil {
+			return fmt.Errorf("USERGRAPH_SAFELIST: %w", err)
+		}
+	}
 
 	normalizer, err := profile.New(profile.Options{MappingsFile: cfg.profileMappings})
 	if err != nil {
@@ -221,8 +267,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		MaxBodyBytes:  cfg.maxBodyBytes,
 		MaxDepth:      cfg.maxDepth,
 		MaxComplexity: cfg.maxComplexity,
-		Introspection: cfg.introspection,
+		Introspection: cfg.introspectionOn(),
 		Authenticator: creds.authenticator,
+		Metrics:       observe.NewMetrics(prometheus.NewRegistry()),
+		Backend:       backendName(cfg),
+		CORSOrigins:   splitList(cfg.corsOrigins),
+		RateLimit:     cfg.rateLimit,
+		RateBurst:     cfg.rateBurst,
+		Safelist:      safelist,
 		JWKS:          creds.jwks,
 		// The playground carries a development token only on loopback, and then only
 		// requests addressed to loopback are answered, so that a web page cannot reach the
@@ -231,6 +283,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		LoopbackHostsOnly: loopback(cfg.addr),
 	})
 	return serve(ctx, cfg.addr, handler, log)
+}
+
+// introspectionOn: as chosen, else on for the embedded stores (a developer's playground)
+// and off in front of Scalekit (production data), per DESIGN.md.
+func (c config) introspectionOn() bool {
+	if c.introspectionSet {
+		return c.introspection
+	}
+	return c.scalekitURL == ""
+}
+
+func backendName(cfg config) string {
+	switch {
+	case cfg.databaseURL != "":
+		return "postgres"
+	case cfg.scalekitURL != "":
+		return "scalekit"
+	}
+	return "sqlite"
 }
 
 // oneLine flattens a multi-line error (pgx lists every address it tried) into the one line

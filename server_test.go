@@ -186,3 +186,26 @@ func TestMain(m *testing.M) {
 	postgrestest.Stop()
 	os.Exit(code)
 }
+
+func TestIntrospectionDefaultsFollowTheBackend(t *testing.T) {
+	sk := []string{"SCALEKIT_ENVIRONMENT_URL", "https://x.scalekit.dev", "SCALEKIT_CLIENT_ID", "a", "SCALEKIT_CLIENT_SECRET", "b"}
+	for _, tc := range []struct {
+		env  []string
+		args []string
+		want bool
+	}{
+		{nil, nil, true},
+		{sk, nil, false},
+		{append(sk, "USERGRAPH_INTROSPECTION", "true"), nil, true},
+		{sk, []string{"-introspection"}, true},
+		{[]string{"USERGRAPH_INTROSPECTION", "false"}, nil, false},
+	} {
+		cfg, err := loadConfig(tc.args, envOf(tc.env...), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.introspectionOn(); got != tc.want {
+			t.Errorf("%v %v: introspection %v, want %v", tc.env, tc.args, got, tc.want)
+		}
+	}
+}

@@ -17,8 +17,10 @@ import (
 // document's size. Introspection fields (__schema, __type) are not counted: GraphiQL's own
 // introspection query is deep by design and costs no backend call.
 type shapeLimit struct {
-	maxDepth  int
-	maxFields int
+	maxDepth      int
+	maxFields     int
+	maxAliases    int // aliased field selections, fragments expanded (alias bombs)
+	maxRootFields int // top-level fields, each of which may start its own fetches
 }
 
 var _ interface {
@@ -45,12 +47,40 @@ func (l shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 		err := gqlerror.Errorf("operation selects more than %d fields once its fragments are expanded", l.maxFields)
 		setCode(err, CodeComplexityLimitExceeded)
 		return err
+	case l.maxRootFields > 0 && rootFields(op.SelectionSet, 0) > l.maxRootFields:
+		err := gqlerror.Errorf("operation has more than %d top-level fields", l.maxRootFields)
+		setCode(err, CodeComplexityLimitExceeded)
+		return err
+	case l.maxAliases > 0 && s.aliases > l.maxAliases:
+		err := gqlerror.Errorf("operation uses more than %d aliases once its fragments are expanded", l.maxAliases)
+		setCode(err, CodeComplexityLimitExceeded)
+		return err
 	}
 	return nil
 }
 
-// shape is what a selection set expands to: its depth and its number of field selections.
-type shape struct{ depth, fields int }
+// shape is what a selection set expands to: its depth, its number of field selections and
+// how many of those are aliased.
+type shape struct{ depth, fields, aliases int }
+
+// rootFields counts the fields at the top of an operation, through fragments (whose own
+// nesting, validated acyclic, is bounded by the document's size).
+func rootFields(set ast.SelectionSet, nesting int) int {
+	n := 0
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			n++
+		case *ast.InlineFragment:
+			n += rootFields(sel.SelectionSet, nesting+1)
+		case *ast.FragmentSpread:
+			if sel.Definition != nil && nesting < 32 {
+				n += rootFields(sel.Definition.SelectionSet, nesting+1)
+			}
+		}
+	}
+	return n
+}
 
 type measurer struct {
 	cap       int // field counts saturate here, so that exponential expansion cannot overflow
@@ -69,6 +99,9 @@ func (m *measurer) measure(set ast.SelectionSet) shape {
 			s = m.measure(sel.SelectionSet)
 			s.depth++
 			s.fields++
+			if sel.Alias != "" && sel.Alias != sel.Name {
+				s.aliases++
+			}
 		case *ast.InlineFragment:
 			s = m.measure(sel.SelectionSet)
 		case *ast.FragmentSpread:
@@ -76,6 +109,7 @@ func (m *measurer) measure(set ast.SelectionSet) shape {
 		}
 		out.depth = max(out.depth, s.depth)
 		out.fields = min(out.fields+s.fields, m.cap)
+		out.aliases = min(out.aliases+s.aliases, m.cap)
 	}
 	return out
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/loaders"
+	"github.com/usergraph/usergraph/observe"
 	"github.com/usergraph/usergraph/playground"
 	"github.com/usergraph/usergraph/policy"
 	"github.com/usergraph/usergraph/profile"
@@ -51,6 +52,24 @@ type Config struct {
 	// MaxFields caps the field selections of an operation with every fragment expanded
 	// (default 10000).
 	MaxFields int
+	// Metrics, when set, records requests, errors, backend calls and loader batches, and is
+	// served at /metrics (to callers with credentials); Backend names the backend in it.
+	Metrics *observe.Metrics
+	Backend string
+	// Safelist, when set, is the only documents the gateway runs (see LoadSafelist).
+	Safelist Safelist
+	// CORSOrigins are the browser origins allowed to call the API ("*" for any); none by
+	// default, so browsers on other origins are refused.
+	CORSOrigins []string
+	// RateLimit is the sustained requests per second allowed to each caller (0: no limit),
+	// with bursts of RateBurst.
+	RateLimit float64
+	RateBurst int
+	// MaxAliases caps aliased field selections with fragments expanded (default 100): an
+	// alias bomb asks for the same expensive field thousands of times under new names.
+	MaxAliases int
+	// MaxRootFields caps an operation's top-level fields (default 30).
+	MaxRootFields int
 	// MaxComplexity caps the operation's cost: one per field, lists of connections
 	// multiplied by their page size (default 20000).
 	MaxComplexity int
@@ -76,6 +95,8 @@ const (
 	DefaultMaxDepth       = 15
 	DefaultMaxFields      = 10000
 	DefaultMaxComplexity  = 20000
+	DefaultMaxAliases     = 100
+	DefaultMaxRootFields  = 30
 	DefaultRequestTimeout = 30 * time.Second
 )
 
@@ -95,6 +116,12 @@ func (c *Config) setDefaults() {
 	if c.MaxFields <= 0 {
 		c.MaxFields = DefaultMaxFields
 	}
+	if c.MaxAliases <= 0 {
+		c.MaxAliases = DefaultMaxAliases
+	}
+	if c.MaxRootFields <= 0 {
+		c.MaxRootFields = DefaultMaxRootFields
+	}
 	if c.MaxComplexity <= 0 {
 		c.MaxComplexity = DefaultMaxComplexity
 	}
@@ -111,17 +138,25 @@ func New(cfg Config) http.Handler {
 	cfg.setDefaults()
 	// Every read and write of every resolver passes the policy: there is no other way to
 	// the backend.
-	dir := policy.Guard(cfg.Directory)
+	// Measured and traced inside the policy, so that the series show real backend calls.
+	backend := observe.TraceDirectory(cfg.Backend, cfg.Directory)
+	backend = cfg.Metrics.Directory(cfg.Backend, backend)
+	dir := policy.Guard(backend)
+	cfg.Loaders.Observer = cfg.Metrics.LoaderObserver()
 	schema := NewExecutableSchema(&graph.Resolver{Directory: dir, Normalizer: cfg.Normalizer})
 	gql := newGraphQLServer(schema, cfg)
 	authenticate := requireCaller(cfg.Authenticator)
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", chain(gql,
+		cfg.Metrics.InFlight,
+		observe.Propagate,
 		requestID,
 		recoverPanics(cfg.Logger),
+		allowOrigins(cfg.CORSOrigins),
 		checkTransport,
 		authenticate,
+		limitPerCaller(cfg.RateLimit, cfg.RateBurst),
 		limitBody(cfg.MaxBodyBytes),
 		timeout(cfg.RequestTimeout),
 		admit(cfg.MaxConcurrentOperations),
@@ -132,6 +167,10 @@ func New(cfg Config) http.Handler {
 	mux.Handle(playground.AssetPrefix, play)
 	if cfg.Introspection {
 		mux.Handle("GET /schema.graphql", chain(schemaHandler(schema), requestID, authenticate))
+	}
+	if cfg.Metrics != nil {
+		// Operation names and error counts are the tenants' business: credentials required.
+		mux.Handle("GET /metrics", chain(cfg.Metrics.Handler(), requestID, authenticate))
 	}
 	if cfg.JWKS != nil {
 		mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -180,10 +219,19 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if cfg.Safelist != nil {
+		srv.Use(safelistExtension{cfg.Safelist})
+	} else {
+		// Automatic persisted queries: a client sends a document's hash, and the document
+		// only when the gateway does not know it yet, which saves bandwidth on mobile.
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	}
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(shapeLimit{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields})
+	srv.Use(cfg.Metrics.Extension())
+	srv.Use(observe.TracingExtension())
+	srv.Use(shapeLimit{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxAliases: cfg.MaxAliases, maxRootFields: cfg.MaxRootFields})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(recoverResolver(cfg.Logger))

@@ -14,6 +14,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/observe"
 )
 
 // Options tune batching (see Loader for why the window is an idle gap).
@@ -28,6 +29,9 @@ type Options struct {
 	MaxWait time.Duration
 	// MaxBatch caps the keys of one backend call.
 	MaxBatch int
+	// Observer, when set, is told every batch's size and whether each load was cached
+	// (the /metrics dataloader series).
+	Observer observe.LoaderObserver
 }
 
 // DefaultOptions are measured in docs/benchmarks.md.
@@ -80,20 +84,20 @@ func New(dir directory.Directory, opts Options) *Loaders {
 		}
 		return out, err
 	}
-	l.UserByID = newLoader(users(dir.UsersByID), opts)
-	l.UserByEmail = newLoader(users(dir.UsersByEmail), opts)
-	l.UserByExternalID = newLoader(users(dir.UsersByExternalID), opts)
-	l.OrganizationByID = newLoader(dir.OrganizationsByID, opts)
-	l.OrganizationByExternalID = newLoader(dir.OrganizationsByExternalID, opts)
-	l.RoleByID = newLoader(dir.RolesByID, opts)
-	l.MembershipsByUser = newLoader(dir.MembershipsByUser, opts)
-	l.IdentitiesByUser = newLoader(dir.IdentitiesByUser, opts)
-	l.Members = newLoader(members, opts)
+	l.UserByID = newLoader("UserByID", users(dir.UsersByID), opts)
+	l.UserByEmail = newLoader("UserByEmail", users(dir.UsersByEmail), opts)
+	l.UserByExternalID = newLoader("UserByExternalID", users(dir.UsersByExternalID), opts)
+	l.OrganizationByID = newLoader("OrganizationByID", dir.OrganizationsByID, opts)
+	l.OrganizationByExternalID = newLoader("OrganizationByExternalID", dir.OrganizationsByExternalID, opts)
+	l.RoleByID = newLoader("RoleByID", dir.RolesByID, opts)
+	l.MembershipsByUser = newLoader("MembershipsByUser", dir.MembershipsByUser, opts)
+	l.IdentitiesByUser = newLoader("IdentitiesByUser", dir.IdentitiesByUser, opts)
+	l.Members = newLoader("Members", members, opts)
 	return l
 }
 
-func newLoader[K comparable, V any](fetch func(context.Context, []K) ([]V, error), opts Options) *Loader[K, V] {
-	return newWindowed(batch(fetch), opts)
+func newLoader[K comparable, V any](name string, fetch func(context.Context, []K) ([]V, error), opts Options) *Loader[K, V] {
+	return newWindowed(batch(fetch), opts, observe.DataloaderOptions[K, V](opts.Observer, name)...)
 }
 
 // batch adapts a batch-first port method to the dataloader: results in key order, with

@@ -58,7 +58,7 @@ func loadConcurrently[V any](t *testing.T, fetch func(context.Context, []string)
 	// The window is generous so that the race detector's slow goroutine start-up cannot
 	// split the batch; the barrier releases every goroutine at once, as gqlgen's list
 	// resolution does.
-	l := newLoader(fetch, Options{Idle: 20 * time.Millisecond, MaxWait: time.Second, MaxBatch: 1000})
+	l := newLoader("test", fetch, Options{Idle: 20 * time.Millisecond, MaxWait: time.Second, MaxBatch: 1000})
 	values := make([]V, len(keys))
 	errs := make([]error, len(keys))
 	start := make(chan struct{})
@@ -139,7 +139,7 @@ func TestLoaderCapsTheBatchSize(t *testing.T) {
 		}
 		return make([]int, len(keys)), nil
 	}
-	l := newLoader(fetch, Options{Idle: 5 * time.Millisecond, MaxWait: time.Second, MaxBatch: 10})
+	l := newLoader("test", fetch, Options{Idle: 5 * time.Millisecond, MaxWait: time.Second, MaxBatch: 10})
 	thunks := make([]func() (int, error), 35)
 	for i := range thunks {
 		thunks[i] = l.Load(context.Background(), fmt.Sprint(i))
@@ -154,7 +154,7 @@ func TestLoaderCapsTheBatchSize(t *testing.T) {
 
 func TestPrimedUsersCostNoBackendCall(t *testing.T) {
 	calls := 0
-	l := &Loaders{UserByID: newLoader(func(ctx context.Context, ids []string) ([]*directory.User, error) {
+	l := &Loaders{UserByID: newLoader("test", func(ctx context.Context, ids []string) ([]*directory.User, error) {
 		calls++
 		return make([]*directory.User, len(ids)), nil
 	}, DefaultOptions)}
@@ -181,7 +181,7 @@ func TestBatchLeavesWhenKeysStopArriving(t *testing.T) {
 	}
 	// Keys trickle in every 2 ms for 40 ms: far longer than the idle gap would allow if it
 	// were a fixed window, yet they all belong to one level and must make one batch.
-	l := newLoader(fetch, Options{Idle: 10 * time.Millisecond, MaxWait: time.Second, MaxBatch: 1000})
+	l := newLoader("test", fetch, Options{Idle: 10 * time.Millisecond, MaxWait: time.Second, MaxBatch: 1000})
 	var thunks []func() (int, error)
 	for i := range 20 {
 		thunks = append(thunks, l.Load(context.Background(), fmt.Sprint(i)))
@@ -200,7 +200,7 @@ func TestMaxWaitBoundsABatchThatNeverGoesIdle(t *testing.T) {
 		batches.Add(1)
 		return make([]int, len(keys)), nil
 	}
-	l := newLoader(fetch, Options{Idle: 50 * time.Millisecond, MaxWait: 20 * time.Millisecond, MaxBatch: 1000})
+	l := newLoader("test", fetch, Options{Idle: 50 * time.Millisecond, MaxWait: 20 * time.Millisecond, MaxBatch: 1000})
 	start := time.Now()
 	var thunks []func() (int, error)
 	for i := 0; time.Since(start) < 100*time.Millisecond; i++ {
@@ -226,7 +226,7 @@ func TestLoaderRejectsPerKeyErrorsWithTooFewResults(t *testing.T) {
 
 func TestLoadManyBatchesWithSingleLoads(t *testing.T) {
 	f := &fakeFetch{}
-	l := newLoader(f.fetch, Options{Idle: 5 * time.Millisecond, MaxWait: time.Second})
+	l := newLoader("test", f.fetch, Options{Idle: 5 * time.Millisecond, MaxWait: time.Second})
 	many := l.LoadMany(context.Background(), []string{"a", "bad1", "missing"})
 	one := l.Load(context.Background(), "c")
 	values, errs := many()

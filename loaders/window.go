@@ -26,14 +26,12 @@ type Loader[K comparable, V any] struct {
 	timer *time.Timer
 }
 
-func newWindowed[K comparable, V any](batchFn dataloader.BatchFunc[K, V], opts Options) *Loader[K, V] {
-	return &Loader[K, V]{
-		Loader: dataloader.NewBatchedLoader(batchFn,
-			dataloader.WithWait[K, V](opts.MaxWait),
-			dataloader.WithBatchCapacity[K, V](opts.MaxBatch),
-		),
-		idle: opts.Idle,
-	}
+func newWindowed[K comparable, V any](batchFn dataloader.BatchFunc[K, V], opts Options, extra ...dataloader.Option[K, V]) *Loader[K, V] {
+	options := append([]dataloader.Option[K, V]{
+		dataloader.WithWait[K, V](opts.MaxWait),
+		dataloader.WithBatchCapacity[K, V](opts.MaxBatch),
+	}, extra...)
+	return &Loader[K, V]{Loader: dataloader.NewBatchedLoader(batchFn, options...), idle: opts.Idle}
 }
 
 // Load asks for one key; the returned thunk blocks until its batch has been answered.

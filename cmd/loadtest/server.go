@@ -84,7 +84,9 @@ func startServer(ctx context.Context, stderr io.Writer) (*server, error) {
 	}
 	// A server that authenticates callers accepts this key; one that does not yet ignores
 	// both the variable and the header.
-	s.cmd.Env = serverEnv(os.Environ(), "USERGRAPH_API_KEYS="+entry)
+	// One key carries every client, so the per-caller rate limit is lifted: the load test
+	// measures the server, not the limiter.
+	s.cmd.Env = serverEnv(os.Environ(), "USERGRAPH_API_KEYS="+entry, "USERGRAPH_RATE_LIMIT=0")
 	// The server logs JSON lines to stderr; they go to a file, so the terminal shows our
 	// progress, and logErrors can count them afterwards.
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile

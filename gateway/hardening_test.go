@@ -1,0 +1,192 @@
+package gateway_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/usergraph/usergraph/gateway"
+	"github.com/usergraph/usergraph/observe"
+)
+
+// hostileDocuments each get a clear, coded error, and the gateway keeps serving.
+func TestHostileDocumentsGetClearErrors(t *testing.T) {
+	e := newEnv(t, true)
+	// Each level is organization → members → nodes → user → memberships: 5 deep.
+	deep := "organization(id: $o) { members { nodes { user { memberships { " +
+		strings.Repeat("organization { members { nodes { user { memberships { ", 3) + "status" +
+		strings.Repeat(" } } } } }", 4)
+	aliases := &strings.Builder{}
+	for i := range 500 {
+		fmt.Fprintf(aliases, "a%d: roles { name } ", i)
+	}
+	roots := &strings.Builder{}
+	for i := range 40 {
+		fmt.Fprintf(roots, "r%d: viewer { id } ", i)
+	}
+	fragments := "query { ...F0 } " // each fragment spreads the next one twice: 2^30 fields
+	for i := range 30 {
+		fragments += fmt.Sprintf("fragment F%d on Query { ...F%d ...F%d } ", i, i+1, i+1)
+	}
+	fragments += "fragment F30 on Query { roles { name } }"
+	cycle := "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
+	for _, tc := range []struct {
+		name, doc string
+		vars      map[string]any
+		code      string
+	}{
+		{"deep nesting", "query($o: ID!) { " + deep + " }", map[string]any{"o": "org_1"}, "DEPTH_LIMIT_EXCEEDED"},
+		{"alias bomb", "{ " + aliases.String() + " }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"too many root fields", "{ " + roots.String() + " }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"fragment explosion", fragments, nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"fragment cycle", cycle, nil, "GRAPHQL_VALIDATION_FAILED"},
+		{"huge page", `{ users(first: 100000) { totalCount } }`, nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"huge string", `query($s: String) { users(search: $s) { totalCount } }`,
+			map[string]any{"s": strings.Repeat("x", 2<<20)}, "PAYLOAD_TOO_LARGE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.query(tc.doc, tc.vars)
+			require.NotEmpty(t, r.Errors)
+			assert.Equal(t, tc.code, r.Errors[0].code(), r.Errors[0].Message)
+			assert.NotEmpty(t, r.Errors[0].Message)
+			e.mustQuery(`{ roles { name } }`, nil) // still serving
+		})
+	}
+	t.Run("thousands of operations in one batch", func(t *testing.T) {
+		ops := make([]map[string]any, 5000)
+		for i := range ops {
+			ops[i] = map[string]any{"query": "{ roles { name } }"}
+		}
+		body, err := json.Marshal(ops)
+		require.NoError(t, err)
+		resp := e.post("application/json", string(body))
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		r := decode(t, resp)
+		require.NotEmpty(t, r.Errors)
+		assert.NotEmpty(t, r.Errors[0].code())
+		e.mustQuery(`{ roles { name } }`, nil)
+	})
+}
+
+func TestPerCallerRateLimit(t *testing.T) {
+	e := newEnv(t, true, func(c *gateway.Config) { c.RateLimit, c.RateBurst = 1, 3 })
+	f := e.fixture()
+	codes := map[int]int{}
+	var limited *http.Response
+	bob := userToken(t, f.bob)
+	for range 5 {
+		resp := e.post("application/json", `{"query": "{ roles { name } }"}`, "Authorization", bob)
+		codes[resp.StatusCode]++
+		if resp.StatusCode == http.StatusTooManyRequests {
+			limited = resp
+		}
+	}
+	assert.Equal(t, 3, codes[http.StatusOK], "the burst passes")
+	assert.Equal(t, 2, codes[http.StatusTooManyRequests])
+	require.NotNil(t, limited)
+	assert.NotEmpty(t, limited.Header.Get("Retry-After"))
+	r := decode(t, limited)
+	assert.Equal(t, "RATE_LIMITED", r.Errors[0].code())
+	// Another caller has its own bucket.
+	other := e.queryAs(userToken(t, f.alice), `{ roles { name } }`, nil)
+	assert.Empty(t, other.Errors)
+}
+
+func TestCORSAllowsOnlyListedOrigins(t *testing.T) {
+	e := newEnv(t, true, func(c *gateway.Config) { c.CORSOrigins = []string{"https://app.example.com"} })
+	preflight := func(origin string) *http.Response {
+		req := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+		return e.do(req)
+	}
+	ok := preflight("https://app.example.com")
+	assert.Equal(t, http.StatusNoContent, ok.StatusCode)
+	assert.Equal(t, "https://app.example.com", ok.Header.Get("Access-Control-Allow-Origin"))
+	assert.Contains(t, ok.Header.Get("Access-Control-Allow-Headers"), "Authorization")
+	bad := preflight("https://evil.example.net")
+	assert.Equal(t, http.StatusForbidden, bad.StatusCode)
+	assert.Empty(t, bad.Header.Get("Access-Control-Allow-Origin"))
+
+	resp := e.post("application/json", `{"query": "{ roles { name } }"}`, "Origin", "https://evil.example.net")
+	assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), "no CORS headers for an unlisted origin")
+}
+
+func sha(doc string) string {
+	sum := sha256.Sum256([]byte(doc))
+	return hex.EncodeToString(sum[:])
+}
+
+func TestAutomaticPersistedQueries(t *testing.T) {
+	e := newEnv(t, true)
+	doc := `{ roles { name } }`
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha(doc)}}
+	body := func(withQuery bool) string {
+		m := map[string]any{"extensions": ext}
+		if withQuery {
+			m["query"] = doc
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	first := decode(t, e.post("application/json", body(false)))
+	require.NotEmpty(t, first.Errors)
+	assert.Equal(t, "PERSISTED_QUERY_NOT_FOUND", first.Errors[0].code())
+	registered := decode(t, e.post("application/json", body(true)))
+	require.Empty(t, registered.Errors)
+	byHash := decode(t, e.post("application/json", body(false)))
+	require.Empty(t, byHash.Errors)
+	assert.NotEmpty(t, at(byHash.Data, "roles"))
+}
+
+func TestSafelistRunsOnlyListedDocuments(t *testing.T) {
+	allowed := `{ roles { name } }`
+	path := filepath.Join(t.TempDir(), "safelist.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"Roles": "{ roles { name } }"}`), 0o600))
+	list, err := gateway.LoadSafelist(path)
+	require.NoError(t, err)
+	e := newEnv(t, true, func(c *gateway.Config) { c.Safelist = list })
+	e.mustQuery(allowed, nil)
+	r := e.query(`{ organizations { totalCount } }`, nil)
+	require.NotEmpty(t, r.Errors)
+	assert.Equal(t, "OPERATION_NOT_ALLOWED", r.Errors[0].code())
+	b, _ := json.Marshal(map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha(allowed)}}})
+	byHash := decode(t, e.post("application/json", string(b)))
+	assert.Empty(t, byHash.Errors, "a safelisted document runs by its hash alone")
+}
+
+func TestMetricsNeedCredentialsAndCountOperations(t *testing.T) {
+	e := newEnv(t, true, func(c *gateway.Config) { c.Metrics, c.Backend = observe.NewMetrics(prometheus.NewRegistry()), "sqlite" })
+	e.mustQuery(`query ListRoles { roles { name } user(email: "wile.coyote@acme.test") { id } }`, nil)
+	e.query(`{ nope }`, nil)
+
+	anonymous := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	rec := httptest.NewRecorder()
+	e.raw.ServeHTTP(rec, anonymous)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+
+	resp := e.get("/metrics")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	text, _ := io.ReadAll(resp.Body)
+	for _, series := range []string{
+		`usergraph_graphql_requests_total{operation="ListRoles",type="query"} 1`,
+		`usergraph_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"} 1`,
+		`usergraph_backend_calls_total{backend="sqlite",method="Roles",outcome="ok"}`,
+		`usergraph_dataloader_loads_total`,
+	} {
+		assert.Contains(t, string(text), series)
+	}
+}
