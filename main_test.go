@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/usergraph/usergraph/auth"
+	"github.com/usergraph/usergraph/directory/postgres/postgrestest"
 
 	"bufio"
 	"bytes"
@@ -194,5 +195,66 @@ func TestServerRefusesATakenPortInOneLine(t *testing.T) {
 	}
 	if lines := bytes.Count(bytes.TrimSpace(out), []byte("\n")); lines != 0 || !bytes.Contains(out, []byte("address already in use")) {
 		t.Fatalf("want one clear line, got:\n%s", out)
+	}
+}
+
+// TestTwoGatewaysOnOnePostgresLoseNoWrite runs two server processes on one PostgreSQL
+// database and has both merge keys into the same user's metadata at once. Each update is
+// a read-modify-write; a lost update would drop keys. Every acknowledged key must be there.
+func TestTwoGatewaysOnOnePostgresLoseNoWrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server")
+	}
+	dsn := postgrestest.Start(t)
+	_, a := startServer(t, filepath.Join(t.TempDir(), "a.db"), "-database-url", dsn)
+	_, b := startServer(t, filepath.Join(t.TempDir(), "b.db"), "-database-url", dsn)
+	data, err := graphql(a, `{ user(email: "wile.coyote@acme.test") { id metadata } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := data["user"].(map[string]any)
+	id, before := user["id"].(string), len(user["metadata"].(map[string]any))
+
+	// The metadata holds at most 20 keys: 18 concurrent merges, 9 through each gateway.
+	const updates = 18
+	var wg sync.WaitGroup
+	errs := make(chan error, updates)
+	for i := range updates {
+		base := a
+		if i%2 == 1 {
+			base = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			data, err := graphql(base, `mutation($id: ID!, $m: JSON!) { updateUser(input: {id: $id, metadata: $m}) {
+				userErrors { code message } } }`, map[string]any{"id": id, "m": map[string]any{fmt.Sprintf("k%02d", i): "v"}})
+			if err == nil {
+				if problems := data["updateUser"].(map[string]any)["userErrors"].([]any); len(problems) > 0 {
+					err = fmt.Errorf("update %d refused: %v", i, problems)
+				}
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err = graphql(b, `query($id: ID!) { user(id: $id) { metadata } }`, map[string]any{"id": id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := data["user"].(map[string]any)["metadata"].(map[string]any)
+	for i := range updates {
+		if _, ok := got[fmt.Sprintf("k%02d", i)]; !ok {
+			t.Errorf("key k%02d was lost", i)
+		}
+	}
+	if len(got) != before+updates {
+		t.Errorf("%d keys, want %d", len(got), before+updates)
 	}
 }
