@@ -47,6 +47,7 @@ func requireCaller(a Authenticator) func(http.Handler) http.Handler {
 					"credentials required: send Authorization: Bearer <token> or X-API-Key: <key>", CodeUnauthenticated, RequestID(r.Context()))
 				return
 			}
+			noteCaller(r.Context(), caller)
 			ctx := policy.WithScopeCache(auth.WithCaller(r.Context(), caller))
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})

@@ -152,6 +152,7 @@ func New(cfg Config) http.Handler {
 		cfg.Metrics.InFlight,
 		observe.Propagate,
 		requestID,
+		accessLog(cfg.Logger),
 		recoverPanics(cfg.Logger),
 		allowOrigins(cfg.CORSOrigins),
 		checkTransport,

@@ -190,3 +190,20 @@ func TestMetricsNeedCredentialsAndCountOperations(t *testing.T) {
 		assert.Contains(t, string(text), series)
 	}
 }
+
+func TestAccessLogNamesRequestAndCallerNotCredentials(t *testing.T) {
+	e := newEnv(t, true)
+	resp := e.post("application/json", `{"query": "{ roles { name } }"}`, "X-Request-Id", "req-123")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var line map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "request" && m["requestId"] == "req-123" {
+			line = m
+		}
+	}
+	require.NotNil(t, line, e.logs.String())
+	assert.Equal(t, float64(200), line["status"])
+	assert.Equal(t, "service", line["caller"])
+	assert.NotContains(t, e.logs.String(), testAPIKey, "credentials never reach the logs")
+}
