@@ -11,7 +11,8 @@
 //     those organizations, and not its identities. It may change its own name, given and
 //     family name, phone, locale and picture — not its email, metadata, roles or anything
 //     else;
-//   - an organization admin (an ACTIVE membership whose permissions include users:write)
+//   - an organization admin (an ACTIVE membership with the role admin, or whose permissions
+//     include users:write)
 //     manages the users and memberships of that organization only;
 //   - everyone else, and anything not allowed, gets nothing: objects outside the caller's
 //     organizations read as missing (null, empty pages, zero counts), so that tenants learn
@@ -21,6 +22,7 @@ package policy
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/usergraph/usergraph/auth"
@@ -31,8 +33,11 @@ import (
 // FORBIDDEN error code.
 var ErrForbidden = errors.New("forbidden")
 
-// AdminPermission marks an organization admin.
-const AdminPermission = "users:write"
+// AdminPermission and AdminRole mark an organization admin (DESIGN.md §4).
+const (
+	AdminPermission = "users:write"
+	AdminRole       = "admin"
+)
 
 // scope is what a caller may reach: every organization (services), or some.
 type scope struct {
@@ -77,11 +82,33 @@ func scopeOf(ctx context.Context, dir directory.Directory) (*scope, error) {
 				return nil, err
 			}
 			s := &scope{userID: c.UserID, orgs: map[string]bool{}}
+			var roleIDs []string
 			for _, m := range lists[0] {
 				if m.Status != directory.MembershipActive {
 					continue
 				}
 				s.orgs[m.OrganizationID] = hasPermission(m, AdminPermission)
+				roleIDs = append(roleIDs, m.RoleIDs...)
+			}
+			if len(roleIDs) == 0 {
+				return s, nil
+			}
+			// The role named admin makes an admin too, whatever permissions an
+			// environment gave it.
+			roles, err := dir.RolesByID(ctx, roleIDs)
+			if err != nil {
+				return nil, err
+			}
+			admin := map[string]bool{}
+			for _, r := range roles {
+				if r != nil && r.Name == AdminRole {
+					admin[r.ID] = true
+				}
+			}
+			for _, m := range lists[0] {
+				if m.Status == directory.MembershipActive && slices.ContainsFunc(m.RoleIDs, func(id string) bool { return admin[id] }) {
+					s.orgs[m.OrganizationID] = true
+				}
 			}
 			return s, nil
 		}
