@@ -59,8 +59,8 @@ func setUpAuth(cfg config) (*credentials, error) {
 		ac.Issuer = cfg.scalekitURL
 		ac.JWKSURL = auth.ScalekitJWKSURL(cfg.scalekitURL)
 		ac.ServiceClientIDs = append([]string{cfg.scalekitClientID}, splitList(cfg.serviceClients)...)
-		if cfg.audience != "" {
-			ac.Audience = []string{cfg.audience}
+		if cfg.audience != "*" {
+			ac.Audience = splitList(cfg.audience)
 		}
 	} else {
 		dir := firstNonEmpty(cfg.keysDir, keysDir(cfg.db))
@@ -70,9 +70,10 @@ func setUpAuth(cfg config) (*credentials, error) {
 		}
 		ac.Issuer, ac.Audience, ac.LocalKeys = embeddedIssuer, []string{embeddedAudience}, ks
 		c.jwks = ks.PublicJWKS()
-		if loopback(cfg.addr) {
-			// A development convenience that must never reach another machine: the page
-			// is served only to loopback listeners.
+		if loopback(cfg.addr) && cfg.databaseURL == "" {
+			// A development convenience that must never reach another machine: only the
+			// single-file embedded store on a loopback listener gets it, and the page
+			// carries it only to browsers connected directly over loopback.
 			tok, err := ks.Mint(auth.MintClaims{Issuer: embeddedIssuer, Audience: []string{embeddedAudience},
 				Subject: "playground", Service: true}, playgroundTokenTTL)
 			if err != nil {

@@ -207,6 +207,10 @@ func (c config) check() error {
 		return errors.New("SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET must be set together")
 	case set == 3 && c.databaseURL != "":
 		return errors.New("USERGRAPH_DATABASE_URL and SCALEKIT_* both choose a backend; set one of them")
+	case set == 3 && c.audience == "":
+		// Every app of the environment gets tokens from the same issuer: without an
+		// audience, a token issued to another app would be accepted here.
+		return errors.New("with Scalekit, USERGRAPH_TOKEN_AUDIENCE must name the audience of the tokens this API accepts (\"*\" accepts any token of the environment)")
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return fmt.Errorf("listen address (-addr, USERGRAPH_ADDR) %q: %v", c.addr, err)
@@ -280,7 +284,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		// requests addressed to loopback are answered, so that a web page cannot reach the
 		// gateway (and the token's rights) through DNS rebinding.
 		PlaygroundHeaders: creds.playgroundHeaders,
-		LoopbackHostsOnly: loopback(cfg.addr),
+		LoopbackHostsOnly: creds.playgroundHeaders != nil,
 	})
 	return serve(ctx, cfg.addr, handler, log)
 }

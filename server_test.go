@@ -58,6 +58,7 @@ func TestBadConfigurationFailsWithOneClearLine(t *testing.T) {
 		{envOf("USERGRAPH_LOADER_IDLE", "5"), nil, `USERGRAPH_LOADER_IDLE="5"`},
 		{envOf("SCALEKIT_CLIENT_ID", "id"), nil, "must be set together"},
 		{envOf("SCALEKIT_CONCURRENCY", "0"), nil, "must be a positive whole number"},
+		{envOf("SCALEKIT_ENVIRONMENT_URL", "https://x.scalekit.dev", "SCALEKIT_CLIENT_ID", "a", "SCALEKIT_CLIENT_SECRET", "b"), nil, "USERGRAPH_TOKEN_AUDIENCE must name"},
 		{envOf("USERGRAPH_API_KEYS", "svc:nothex"), nil, "USERGRAPH_API_KEYS"},
 		{envOf(), []string{"-addr", "no-port"}, `USERGRAPH_ADDR) "no-port"`},
 		{envOf("USERGRAPH_MAX_BODY_BYTES", "-5"), nil, "must be a positive whole number"},
@@ -91,7 +92,7 @@ func TestScalekitBackendIsCheckedAtStart(t *testing.T) {
 		{"ftp://example.test", "test-secret", "not an http(s) URL"},
 	} {
 		cfg, err := loadConfig(nil, envOf("SCALEKIT_ENVIRONMENT_URL", tc.url, "SCALEKIT_CLIENT_ID", "test-client",
-			"SCALEKIT_CLIENT_SECRET", tc.secret), io.Discard)
+			"SCALEKIT_CLIENT_SECRET", tc.secret, "USERGRAPH_TOKEN_AUDIENCE", "usergraph"), io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +189,8 @@ func TestMain(m *testing.M) {
 }
 
 func TestIntrospectionDefaultsFollowTheBackend(t *testing.T) {
-	sk := []string{"SCALEKIT_ENVIRONMENT_URL", "https://x.scalekit.dev", "SCALEKIT_CLIENT_ID", "a", "SCALEKIT_CLIENT_SECRET", "b"}
+	sk := []string{"SCALEKIT_ENVIRONMENT_URL", "https://x.scalekit.dev", "SCALEKIT_CLIENT_ID", "a", "SCALEKIT_CLIENT_SECRET", "b",
+		"USERGRAPH_TOKEN_AUDIENCE", "usergraph"}
 	for _, tc := range []struct {
 		env  []string
 		args []string

@@ -53,3 +53,14 @@ func requireCaller(a Authenticator) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+// servicesOnly answers 403 to callers that are not services.
+func servicesOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !auth.CallerFrom(r.Context()).IsService() {
+			writeGraphQLError(w, http.StatusForbidden, "for services only", CodeForbidden, RequestID(r.Context()))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

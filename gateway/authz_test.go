@@ -89,28 +89,37 @@ func TestAuthorization(t *testing.T) {
 		{"roles", `{ roles { name } }`, none, "roles.0.name",
 			map[string]string{asBob: `="admin"`, asServiceCaller: `="admin"`}},
 
-		{"edit own names", `mutation($id: ID!) { updateUser(input: {id: $id, profile: {givenName: "B"}}) { user { profile { givenName } } } }`,
+		{"edit own names", `mutation($id: ID!) { updateUser(input: {id: $id, profile: {givenName: "B"}}) { userErrors { code } user { profile { givenName } } } }`,
 			func(f fixture) map[string]any { return map[string]any{"id": f.bob} }, "updateUser.user.profile.givenName",
-			map[string]string{asBob: `="B"`, asAlice: `="B"`, asCarol: "FORBIDDEN", asServiceCaller: `="B"`}},
-		{"edit own metadata", `mutation($id: ID!) { updateUser(input: {id: $id, metadata: {tier: "gold"}}) { user { id } } }`,
+			map[string]string{asBob: `="B"`, asAlice: `="B"`, asCarol: "user:NOT_FOUND", asServiceCaller: `="B"`}},
+		{"edit own metadata", `mutation($id: ID!) { updateUser(input: {id: $id, metadata: {tier: "gold"}}) { userErrors { code } user { id } } }`,
 			func(f fixture) map[string]any { return map[string]any{"id": f.bob} }, "updateUser.user.id",
-			map[string]string{asBob: "FORBIDDEN", asAlice: `="BOB"`, asCarol: "FORBIDDEN"}},
-		{"create user in administered organization", `mutation($o: ID!) { createUser(input: {organizationId: $o, email: "new@fixture.test"}) { user { email } } }`,
+			map[string]string{asBob: "FORBIDDEN", asAlice: `="BOB"`, asCarol: "user:NOT_FOUND"}},
+		{"create user in administered organization", `mutation($o: ID!) { createUser(input: {organizationId: $o, email: "new@fixture.test"}) { userErrors { code } user { email } } }`,
 			func(f fixture) map[string]any { return map[string]any{"o": f.orgA} }, "createUser.user.email",
 			map[string]string{asBob: "FORBIDDEN", asAlice: `="new@fixture.test"`, asCarol: "FORBIDDEN", asServiceCaller: `="new@fixture.test"`}},
-		{"create user where only a member", `mutation($o: ID!) { createUser(input: {organizationId: $o, email: "new2@fixture.test"}) { user { email } } }`,
+		{"create user where only a member", `mutation($o: ID!) { createUser(input: {organizationId: $o, email: "new2@fixture.test"}) { userErrors { code } user { email } } }`,
 			func(f fixture) map[string]any { return map[string]any{"o": f.orgB} }, "createUser.user.email",
 			map[string]string{asAlice: "FORBIDDEN", asCarol: "FORBIDDEN"}},
-		{"change roles", `mutation($u: ID!, $o: ID!) { updateMembership(input: {userId: $u, organizationId: $o, roles: ["admin"]}) { membership { status } } }`,
+		{"change roles", `mutation($u: ID!, $o: ID!) { updateMembership(input: {userId: $u, organizationId: $o, roles: ["admin"]}) { userErrors { code } membership { status } } }`,
 			func(f fixture) map[string]any { return map[string]any{"u": f.bob, "o": f.orgA} }, "updateMembership.membership.status",
 			map[string]string{asBob: "FORBIDDEN", asCarol: "FORBIDDEN", asAlice: `="ACTIVE"`}},
-		{"remove from another tenant", `mutation($u: ID!, $o: ID!) { removeMembership(input: {userId: $u, organizationId: $o}) { removedOrganizationId } }`,
+		{"remove from another tenant", `mutation($u: ID!, $o: ID!) { removeMembership(input: {userId: $u, organizationId: $o}) { userErrors { code } removedOrganizationId } }`,
 			func(f fixture) map[string]any { return map[string]any{"u": f.carol, "o": f.orgB} }, "removeMembership.removedOrganizationId",
 			map[string]string{asAlice: "FORBIDDEN", asBob: "FORBIDDEN"}},
-		{"delete a user of another tenant", `mutation($id: ID!) { deleteUser(input: {id: $id}) { deletedUserId } }`,
+		{"delete a user of another tenant", `mutation($id: ID!) { deleteUser(input: {id: $id}) { userErrors { code } deletedUserId } }`,
 			func(f fixture) map[string]any { return map[string]any{"id": f.carol} }, "deleteUser.deletedUserId",
-			map[string]string{asAlice: "FORBIDDEN", asBob: "FORBIDDEN"}},
-		{"create organization", `mutation { createOrganization(input: {displayName: "New"}) { organization { displayName } } }`, none,
+			map[string]string{asAlice: "FORBIDDEN", asBob: "user:NOT_FOUND"}},
+		{"pull another tenant's member in", `mutation($u: ID!, $o: ID!) { addMembership(input: {userId: $u, organizationId: $o}) { userErrors { code } membership { status } } }`,
+			func(f fixture) map[string]any { return map[string]any{"u": f.carol, "o": f.orgA} }, "addMembership.membership.status",
+			map[string]string{asAlice: "user:NOT_FOUND", asBob: "FORBIDDEN", asServiceCaller: `="ACTIVE"`}},
+		{"edit a user shared with another tenant", `mutation($id: ID!) { updateUser(input: {id: $id, externalId: "x"}) { userErrors { code } user { externalId } } }`,
+			func(f fixture) map[string]any { return map[string]any{"id": f.alice} }, "updateUser.user.externalId",
+			map[string]string{asAlice: "FORBIDDEN", asCarol: "FORBIDDEN", asServiceCaller: `="x"`}},
+		{"membership of a user that does not exist", `mutation($u: ID!, $o: ID!) { removeMembership(input: {userId: $u, organizationId: $o}) { userErrors { code } removedOrganizationId } }`,
+			func(f fixture) map[string]any { return map[string]any{"u": "usr_9999999999999999999", "o": f.orgA} }, "removeMembership.removedOrganizationId",
+			map[string]string{asAlice: "user:NOT_FOUND"}},
+		{"create organization", `mutation { createOrganization(input: {displayName: "New"}) { userErrors { code } organization { displayName } } }`, none,
 			"createOrganization.organization.displayName",
 			map[string]string{asAlice: "FORBIDDEN", asBob: "FORBIDDEN", asServiceCaller: `="New"`}},
 		{"provision", `mutation { provisionUserFromIdentity(input: {connectionType: "OIDC", providerName: "GOOGLE",
@@ -148,6 +157,11 @@ func checkAuthz(t *testing.T, f fixture, r result, path, want string) {
 		return
 	}
 	require.Empty(t, r.Errors, "unexpected errors")
+	if code, ok := strings.CutPrefix(want, "user:"); ok {
+		mutation := strings.Split(path, ".")[0]
+		assert.Equal(t, code, at(map[string]any(r.Data), mutation+".userErrors.0.code"), "%v", r.Data)
+		return
+	}
 	got := at(map[string]any(r.Data), path)
 	switch want {
 	case "onlyORGB":
@@ -184,4 +198,42 @@ func TestIdentitiesAreSeenByTheirUserOnly(t *testing.T) {
 		require.Empty(t, r.Errors)
 		assert.Len(t, at(map[string]any(r.Data), "user.identities"), want, caller)
 	}
+}
+
+// A user an admin cannot see is answered exactly like one that does not exist, so that
+// membership mutations cannot probe other tenants for ids.
+func TestUnseenUsersLookMissingToAdmins(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newEnv envMaker) {
+		e := newEnv(t, true)
+		f := e.fixture()
+		bill := str(at(e.mustQuery(`{ user(email: "bill.lumbergh@initech.test") { id } }`, nil), "user.id"))
+		require.NotEmpty(t, bill)
+		doc := `mutation($u: ID!, $o: ID!) { removeMembership(input: {userId: $u, organizationId: $o}) { userErrors { field code message } } }`
+		answer := func(user string) map[string]any {
+			r := e.queryAs(userToken(t, f.alice), doc, map[string]any{"u": user, "o": f.orgA})
+			require.Empty(t, r.Errors)
+			errs := at(map[string]any(r.Data), "removeMembership.userErrors").([]any)
+			require.Len(t, errs, 1)
+			m := errs[0].(map[string]any)
+			m["message"] = strings.ReplaceAll(m["message"].(string), user, "ID")
+			return m
+		}
+		assert.Equal(t, answer("usr_9999999999999999999"), answer(bill))
+	})
+}
+
+// A user with an invitation it has not accepted reads that organization's name through its
+// own membership, and nothing inside it.
+func TestInvitedUserSeesItsInvitationNotTheOrganizationsPeople(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newEnv envMaker) {
+		e := newEnv(t, true)
+		daffy := str(at(e.mustQuery(`{ user(email: "daffy.duck@acme.test") { id } }`, nil), "user.id"))
+		require.NotEmpty(t, daffy)
+		r := e.queryAs(userToken(t, daffy), `{ viewer { memberships { status organization { displayName
+			members { totalCount } } } } }`, nil)
+		require.Empty(t, r.Errors)
+		assert.Equal(t, "PENDING_INVITE", at(map[string]any(r.Data), "viewer.memberships.0.status"))
+		assert.Equal(t, "Acme Corp", at(map[string]any(r.Data), "viewer.memberships.0.organization.displayName"))
+		assert.Equal(t, float64(0), at(map[string]any(r.Data), "viewer.memberships.0.organization.members.totalCount"))
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime"
 	"time"
@@ -163,15 +164,15 @@ func New(cfg Config) http.Handler {
 		admit(cfg.MaxConcurrentOperations),
 		loaders.Middleware(dir, cfg.Loaders),
 	))
-	play := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph", Headers: cfg.PlaygroundHeaders})
+	play := playgroundFor(cfg.PlaygroundHeaders)
 	mux.Handle("GET /{$}", play)
 	mux.Handle(playground.AssetPrefix, play)
 	if cfg.Introspection {
 		mux.Handle("GET /schema.graphql", chain(schemaHandler(schema), requestID, authenticate))
 	}
 	if cfg.Metrics != nil {
-		// Operation names and error counts are the tenants' business: credentials required.
-		mux.Handle("GET /metrics", chain(cfg.Metrics.Handler(), requestID, authenticate))
+		// Operation names and error counts span every tenant: services only.
+		mux.Handle("GET /metrics", chain(cfg.Metrics.Handler(), requestID, authenticate, servicesOnly))
 	}
 	if cfg.JWKS != nil {
 		mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -198,11 +199,20 @@ func NewExecutableSchema(r *graph.Resolver) graphql.ExecutableSchema {
 	c.Complexity.Query.Organizations = func(child int, first *int, _ *string) int {
 		return pageCost(first, child)
 	}
-	c.Complexity.Organization.Members = func(child int, first *int, _ *string, _ *directory.MembershipStatus) int {
+	c.Complexity.Organization.Members = func(child int, first *int, _ *string, status *directory.MembershipStatus) int {
+		if status != nil {
+			// A backend without a status filter (Scalekit) reads the whole organization
+			// to answer one: priced as that, so a document holds only a few of them.
+			return pageCost(first, child) + statusFilterCost
+		}
 		return pageCost(first, child)
 	}
 	return graph.NewExecutableSchema(c)
 }
+
+// statusFilterCost is the extra cost of members(status:): at the default complexity limit,
+// at most ten of them run in one operation.
+const statusFilterCost = 1900
 
 // pageCost weighs a connection by the page it may return, so that nesting large pages is
 // what the complexity limit refuses.
@@ -237,6 +247,38 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(recoverResolver(cfg.Logger))
 	return srv
+}
+
+// playgroundFor serves the playground, with the pre-filled headers (a development token)
+// only to a browser connected directly over loopback: a request relayed by a proxy on the
+// same host, or from anywhere else, gets the page without them.
+func playgroundFor(headers map[string]string) http.Handler {
+	plain := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph"})
+	if headers == nil {
+		return plain
+	}
+	withToken := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph", Headers: headers})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if directLoopback(r) {
+			withToken.ServeHTTP(w, r)
+			return
+		}
+		plain.ServeHTTP(w, r)
+	})
+}
+
+func directLoopback(r *http.Request) bool {
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // readyz answers whether the backend answers. The cause of a failure is logged, not sent:

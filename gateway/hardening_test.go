@@ -177,6 +177,11 @@ func TestMetricsNeedCredentialsAndCountOperations(t *testing.T) {
 	rec := httptest.NewRecorder()
 	e.raw.ServeHTTP(rec, anonymous)
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+	asUser := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	asUser.Header.Set("Authorization", userToken(t, e.fixture().bob))
+	rec = httptest.NewRecorder()
+	e.raw.ServeHTTP(rec, asUser)
+	assert.Equal(t, http.StatusForbidden, rec.Code, "the series span every tenant: services only")
 
 	resp := e.get("/metrics")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -206,4 +211,27 @@ func TestAccessLogNamesRequestAndCallerNotCredentials(t *testing.T) {
 	assert.Equal(t, float64(200), line["status"])
 	assert.Equal(t, "service", line["caller"])
 	assert.NotContains(t, e.logs.String(), testAPIKey, "credentials never reach the logs")
+}
+
+// The development token reaches only a browser connected directly over loopback, never a
+// request relayed by a proxy on the same host.
+func TestPlaygroundTokenOnlyForDirectLoopback(t *testing.T) {
+	e := newEnv(t, true, func(c *gateway.Config) {
+		c.PlaygroundHeaders = map[string]string{"Authorization": "Bearer dev-token-123"}
+	})
+	page := func(remote string, headers ...string) string {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = remote
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		rec := httptest.NewRecorder()
+		e.raw.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code)
+		return rec.Body.String()
+	}
+	assert.Contains(t, page("127.0.0.1:5555"), "dev-token-123")
+	assert.NotContains(t, page("127.0.0.1:5555", "X-Forwarded-For", "203.0.113.9"), "dev-token-123")
+	assert.NotContains(t, page("127.0.0.1:5555", "Forwarded", "for=203.0.113.9"), "dev-token-123")
+	assert.NotContains(t, page("192.0.2.7:5555"), "dev-token-123")
 }

@@ -64,12 +64,21 @@ func allowOrigins(origins []string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			origin := r.Header.Get("Origin")
-			allowed := origin != "" && (slices.Contains(origins, "*") || slices.Contains(origins, origin))
-			if allowed {
-				h := w.Header()
+			listed := origin != "" && slices.Contains(origins, origin)
+			anyOrigin := origin != "" && !listed && slices.Contains(origins, "*")
+			allowed := listed || anyOrigin
+			h := w.Header()
+			h.Add("Vary", "Origin") // the answer depends on it, for caches too
+			switch {
+			case listed:
 				h.Set("Access-Control-Allow-Origin", origin)
-				h.Add("Vary", "Origin")
 				h.Set("Access-Control-Allow-Credentials", "true")
+			case anyOrigin:
+				// Any page may call, but not with the browser's cookies: "*" never carries
+				// credentials. Tokens in the Authorization header still work.
+				h.Set("Access-Control-Allow-Origin", "*")
+			}
+			if allowed {
 				h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")
 			}
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {

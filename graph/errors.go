@@ -9,6 +9,7 @@ import (
 
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/loaders"
+	"github.com/usergraph/usergraph/policy"
 )
 
 // CodeBadUserInput marks a query argument that cannot be used (DESIGN.md §3).
@@ -81,6 +82,7 @@ func write[In, Out any](ctx context.Context, convert func() (In, error), do func
 			// What the request's loaders cached before the write is stale now: the payload
 			// and any later mutation of the document must read what is stored.
 			loaders.For(ctx).ClearAll()
+			policy.ForgetScope(ctx)
 			return out, noUserErrors(), nil
 		}
 	}

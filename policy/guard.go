@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -161,7 +162,7 @@ func (g guard) organizations(ctx context.Context, keys []string, fetch func(cont
 	}
 	out := make([]*directory.Organization, len(orgs))
 	for i, o := range orgs {
-		if o != nil && s.member(o.ID) {
+		if o != nil && s.readsOrganization(o.ID) {
 			out[i] = o
 		}
 	}
@@ -389,17 +390,31 @@ func (g guard) administers(ctx context.Context, orgID string) error {
 	return nil
 }
 
-// targetOrganizations returns the organizations of a user the caller wants to change.
-func (g guard) targetOrganizations(ctx context.Context, userID string) ([]string, error) {
+// targetOrganizations returns the organizations where a user the caller wants to change
+// is an ACTIVE member (an invitation it never accepted gives nobody rights over it), and
+// whether it has memberships of any status at all.
+func (g guard) targetOrganizations(ctx context.Context, userID string) (active []string, any bool, err error) {
 	lists, err := g.inner.MembershipsByUser(ctx, []string{userID})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	orgs := make([]string, 0, len(lists[0]))
 	for _, m := range lists[0] {
-		orgs = append(orgs, m.OrganizationID)
+		if m.Status == directory.MembershipActive {
+			active = append(active, m.OrganizationID)
+		}
 	}
-	return orgs, nil
+	return active, len(lists[0]) > 0, nil
+}
+
+// administersAll: the user belongs to organizations, and the caller administers every
+// organization where it is active. A user shared with another tenant is not any one
+// admin's to change: that is a service's job.
+func (g guard) administersAll(ctx context.Context, s *scope, userID string) (bool, error) {
+	active, anyMembership, err := g.targetOrganizations(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	return anyMembership && len(active) > 0 && allOf(active, s.admin), nil
 }
 
 func (g guard) CreateUser(ctx context.Context, in directory.NewUser) (*directory.User, error) {
@@ -417,28 +432,51 @@ func (g guard) UpdateUser(ctx context.Context, in directory.UserUpdate) (*direct
 		return nil, err
 	}
 	if !s.all {
-		orgs, err := g.targetOrganizations(ctx, in.ID)
+		admin, err := g.administersAll(ctx, s, in.ID)
 		if err != nil {
 			return nil, err
 		}
-		admin := slices.ContainsFunc(orgs, s.admin)
 		if !admin && !(in.ID == s.userID && selfEditable(in)) {
+			if ok, err := g.canSee(ctx, s, in.ID); err != nil || !ok {
+				if err != nil {
+					return nil, err
+				}
+				return nil, noUser(in.ID, "id")
+			}
 			return nil, ErrForbidden
 		}
 	}
 	return g.inner.UpdateUser(ctx, in)
 }
 
+// canSee reports whether the caller may see the user; a user it may not see is answered
+// exactly as one that does not exist.
+func (g guard) canSee(ctx context.Context, s *scope, userID string) (bool, error) {
+	if s.all || userID == s.userID {
+		return true, nil
+	}
+	users, err := g.UsersByID(ctx, []string{userID})
+	if err != nil {
+		return false, err
+	}
+	return users[0] != nil, nil
+}
+
+func noUser(id string, field string) error {
+	return directory.Invalid(directory.FieldError{Field: []string{field}, Code: directory.CodeNotFound,
+		Message: "there is no user " + quote(id)})
+}
+
 // selfEditable reports whether an update touches only what users may change themselves.
+// It is an allow-list: the update must equal one made of the allowed fields alone, so a
+// field added to the inputs later is not self-editable until it is listed here.
 func selfEditable(in directory.UserUpdate) bool {
-	if in.ExternalID.Set || in.Metadata != nil {
-		return false
+	allowed := directory.UserUpdate{ID: in.ID}
+	if p := in.Profile; p != nil {
+		allowed.Profile = &directory.ProfileUpdate{Name: p.Name, GivenName: p.GivenName, FamilyName: p.FamilyName,
+			PhoneNumber: p.PhoneNumber, Locale: p.Locale, Picture: p.Picture}
 	}
-	p := in.Profile
-	if p == nil {
-		return true
-	}
-	return !p.PreferredUsername.Set && !p.Gender.Set && !p.Groups.Set && p.CustomAttributes == nil && p.Metadata == nil
+	return reflect.DeepEqual(in, allowed)
 }
 
 // DeleteUser: an admin may delete a user only if every organization of the user is one it
@@ -449,11 +487,17 @@ func (g guard) DeleteUser(ctx context.Context, id string) error {
 		return err
 	}
 	if !s.all {
-		orgs, err := g.targetOrganizations(ctx, id)
+		admin, err := g.administersAll(ctx, s, id)
 		if err != nil {
 			return err
 		}
-		if len(orgs) == 0 || !allOf(orgs, s.admin) {
+		if !admin {
+			if ok, err := g.canSee(ctx, s, id); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				return noUser(id, "id")
+			}
 			return ErrForbidden
 		}
 	}
@@ -469,8 +513,10 @@ func allOf(orgs []string, ok func(string) bool) bool {
 	return true
 }
 
-// AddMembership: an admin of the organization may add a user it can see; a user it cannot
-// see reads as missing, as everywhere else.
+// AddMembership: an admin of the organization may add a user that is already active in an
+// organization it administers (moving people between its own organizations). Anyone else
+// — another tenant's member, even one the admin can see — reads as missing: pulling a user
+// in would give the admin's organization its profile and the admin rights over it.
 func (g guard) AddMembership(ctx context.Context, in directory.NewMembership) (*directory.Membership, error) {
 	s, err := g.scope(ctx)
 	if err != nil {
@@ -480,13 +526,12 @@ func (g guard) AddMembership(ctx context.Context, in directory.NewMembership) (*
 		return nil, ErrForbidden
 	}
 	if !s.all {
-		users, err := g.UsersByID(ctx, []string{in.UserID})
+		active, _, err := g.targetOrganizations(ctx, in.UserID)
 		if err != nil {
 			return nil, err
 		}
-		if users[0] == nil {
-			return nil, directory.Invalid(directory.FieldError{Field: []string{"userId"}, Code: directory.CodeNotFound,
-				Message: "there is no user " + quote(in.UserID)})
+		if !slices.ContainsFunc(active, s.admin) {
+			return nil, noUser(in.UserID, "userId")
 		}
 	}
 	return g.inner.AddMembership(ctx, in)
@@ -495,17 +540,37 @@ func (g guard) AddMembership(ctx context.Context, in directory.NewMembership) (*
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
 
 func (g guard) UpdateMembership(ctx context.Context, in directory.MembershipUpdate) (*directory.Membership, error) {
-	if err := g.administers(ctx, in.OrganizationID); err != nil {
+	if err := g.administersVisible(ctx, in.OrganizationID, in.UserID); err != nil {
 		return nil, err
 	}
 	return g.inner.UpdateMembership(ctx, in)
 }
 
 func (g guard) RemoveMembership(ctx context.Context, userID, orgID string) error {
-	if err := g.administers(ctx, orgID); err != nil {
+	if err := g.administersVisible(ctx, orgID, userID); err != nil {
 		return err
 	}
 	return g.inner.RemoveMembership(ctx, userID, orgID)
+}
+
+// administersVisible: the caller administers the organization, and a user it cannot see
+// is answered as one that does not exist (the backend would otherwise tell "not a member"
+// from "no such user").
+func (g guard) administersVisible(ctx context.Context, orgID, userID string) error {
+	s, err := g.scope(ctx)
+	if err != nil {
+		return err
+	}
+	if !s.admin(orgID) {
+		return ErrForbidden
+	}
+	if ok, err := g.canSee(ctx, s, userID); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return noUser(userID, "userId")
+	}
+	return nil
 }
 
 func (g guard) CreateOrganization(ctx context.Context, in directory.NewOrganization) (*directory.Organization, error) {

@@ -43,7 +43,11 @@ const (
 type scope struct {
 	all    bool
 	userID string
-	orgs   map[string]bool // organization id → admin there
+	orgs   map[string]bool // organization id → admin there (ACTIVE memberships only)
+	// invited are the organizations of the caller's other memberships (invited, inactive):
+	// it may read those organizations themselves, as its own memberships name them, but
+	// nothing in them.
+	invited map[string]bool
 }
 
 func (s *scope) member(orgID string) bool {
@@ -53,13 +57,27 @@ func (s *scope) member(orgID string) bool {
 
 func (s *scope) admin(orgID string) bool { return s.all || s.orgs[orgID] }
 
+// readsOrganization: the caller's organizations, and those it is invited to.
+func (s *scope) readsOrganization(orgID string) bool { return s.member(orgID) || s.invited[orgID] }
+
 type scopeKey struct{}
 
-// scopeCache computes a request's scope once, however many loaders ask.
+// scopeCache computes a request's scope once, however many loaders ask, until a write
+// may have changed it.
 type scopeCache struct {
-	once  sync.Once
+	mu    sync.Mutex
 	scope *scope
-	err   error
+}
+
+// ForgetScope drops the request's cached scope: a write (a removed membership, a changed
+// role) may have changed what the caller may reach, and the next mutation of the same
+// document must see that.
+func ForgetScope(ctx context.Context) {
+	if cache, ok := ctx.Value(scopeKey{}).(*scopeCache); ok {
+		cache.mu.Lock()
+		cache.scope = nil
+		cache.mu.Unlock()
+	}
 }
 
 // WithScopeCache prepares ctx so that the caller's scope is read from the backend once per
@@ -81,10 +99,11 @@ func scopeOf(ctx context.Context, dir directory.Directory) (*scope, error) {
 			if err != nil {
 				return nil, err
 			}
-			s := &scope{userID: c.UserID, orgs: map[string]bool{}}
+			s := &scope{userID: c.UserID, orgs: map[string]bool{}, invited: map[string]bool{}}
 			var roleIDs []string
 			for _, m := range lists[0] {
 				if m.Status != directory.MembershipActive {
+					s.invited[m.OrganizationID] = true
 					continue
 				}
 				s.orgs[m.OrganizationID] = hasPermission(m, AdminPermission)
@@ -118,8 +137,16 @@ func scopeOf(ctx context.Context, dir directory.Directory) (*scope, error) {
 	if !ok {
 		return compute()
 	}
-	cache.once.Do(func() { cache.scope, cache.err = compute() })
-	return cache.scope, cache.err
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	if cache.scope == nil {
+		s, err := compute()
+		if err != nil {
+			return nil, err // not cached: the next check tries again
+		}
+		cache.scope = s
+	}
+	return cache.scope, nil
 }
 
 func hasPermission(m *directory.Membership, perm string) bool {

@@ -157,6 +157,7 @@ type tokens struct {
 	mu    sync.Mutex
 	fresh func() oauth2.TokenSource
 	src   oauth2.TokenSource
+	last  string // the access token src last returned
 }
 
 // tokenEarlyRefresh renews a token this long before its expiry, so that a request never
@@ -175,6 +176,11 @@ func (t *tokens) get() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	t.mu.Lock()
+	if t.src == src {
+		t.last = tok.AccessToken
+	}
+	t.mu.Unlock()
 	return tok.AccessToken, nil
 }
 
@@ -183,10 +189,13 @@ func (t *tokens) get() (string, error) {
 func (t *tokens) forget(refused string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if tok, err := t.src.Token(); err == nil && tok.AccessToken != refused {
+	// Only the token the source handed out last is replaced; nothing is fetched under
+	// the lock, so other callers are never held up by a token request.
+	if t.last != refused && t.last != "" {
 		return
 	}
 	t.src = oauth2.ReuseTokenSourceWithExpiry(nil, t.fresh(), tokenEarlyRefresh)
+	t.last = ""
 }
 
 // request is one API call.

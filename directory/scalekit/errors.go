@@ -101,7 +101,10 @@ func invalidFrom(err error, rename map[string][]string) error {
 		return err
 	}
 	if len(e.violations) == 0 {
-		return directory.Invalid(directory.FieldError{Field: []string{}, Code: directory.CodeInvalid, Message: e.message})
+		// Scalekit's own text may name internals; the caller gets a generic one, the
+		// error chain (logged) keeps the original.
+		return fmt.Errorf("%w (%w)", directory.Invalid(directory.FieldError{Field: []string{}, Code: directory.CodeInvalid,
+			Message: "Scalekit refused the input"}), e)
 	}
 	problems := make([]directory.FieldError, 0, len(e.violations))
 	for _, v := range e.violations {
