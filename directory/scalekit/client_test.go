@@ -316,3 +316,20 @@ func TestCancelledCallerGetsItsOwnError(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.DeadlineExceeded) || errors.Is(err, directory.ErrUnavailable), "%v", err)
 }
+
+func TestUsersByEmailFindsAnExactMatchBeyondTheFirstSearchPage(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	c := newClient(t, fake)
+	acme := fake.OrganizationIDByExternalID("acme")
+	// 35 addresses that contain the one looked up; the search returns 30 per page.
+	for i := range 35 {
+		_, err := c.CreateUser(ctx, directory.NewUser{OrganizationID: acme, Email: fmt.Sprintf("a%02d.x@same.test", i)})
+		require.NoError(t, err)
+	}
+	_, err := c.CreateUser(ctx, directory.NewUser{OrganizationID: acme, Email: "x@same.test"})
+	require.NoError(t, err)
+	users, err := c.UsersByEmail(ctx, []string{"x@same.test"})
+	require.NoError(t, err)
+	require.NotNil(t, users[0])
+	assert.Equal(t, "x@same.test", users[0].Email)
+}

@@ -20,6 +20,9 @@ const (
 	searchPageSize = 30
 )
 
+// emailSearchPages bounds the search pages read to find one email.
+const emailSearchPages = 5
+
 // Search bounds that Scalekit enforces (API.md §4.1).
 const (
 	minSearch = 3
@@ -90,13 +93,21 @@ func (c *Client) UsersByEmail(ctx context.Context, emails []string) ([]*director
 		if n < minSearch || n > maxSearch {
 			return nil, nil // no valid email is that short; none that long is searchable
 		}
-		page, err := c.userPage(ctx, "/api/v1/users:search", email, "", searchPageSize)
-		if err != nil {
-			return nil, err
-		}
-		for i := range page.Users {
-			if strings.EqualFold(page.Users[i].Email, email) {
-				return c.domainUser(ctx, &page.Users[i]), nil
+		// The search matches substrings: the exact address may be on a later page when
+		// other addresses contain it. A few pages cover any realistic case.
+		token := ""
+		for range emailSearchPages {
+			page, err := c.userPage(ctx, "/api/v1/users:search", email, token, searchPageSize)
+			if err != nil {
+				return nil, err
+			}
+			for i := range page.Users {
+				if strings.EqualFold(page.Users[i].Email, email) {
+					return c.domainUser(ctx, &page.Users[i]), nil
+				}
+			}
+			if token = page.NextPageToken; token == "" {
+				break
 			}
 		}
 		return nil, nil
