@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // UserByIdentity returns the user linked to the account named by in.Sub, or nil.
@@ -74,10 +75,10 @@ func (s *Store) IdentitiesByUser(ctx context.Context, userIDs []string) ([][]*di
 // "identity") and keeps its owner. A later login than the user's last one moves it.
 func (s *Store) LinkIdentity(ctx context.Context, userID string, id directory.Identity) error {
 	if id.Sub == "" {
-		return directory.Invalid(problem(directory.CodeRequired, "an identity needs a sub", "identity"))
+		return directory.Invalid(sqlkit.Problem(directory.CodeRequired, "an identity needs a sub", "identity"))
 	}
 	if len(id.ProviderRawAttributes) > directory.MaxRawAttributesBytes {
-		return directory.Invalid(problem(directory.CodeTooLong, "raw attributes are too large", "rawAttributes"))
+		return directory.Invalid(sqlkit.Problem(directory.CodeTooLong, "raw attributes are too large", "rawAttributes"))
 	}
 	raw := []byte(id.ProviderRawAttributes)
 	if raw == nil {
@@ -93,7 +94,7 @@ func (s *Store) LinkIdentity(ctx context.Context, userID string, id directory.Id
 			return err
 		}
 		if !ok {
-			return directory.Invalid(notFound("user", userID, "userId"))
+			return directory.Invalid(sqlkit.NotFound("user", userID, "userId"))
 		}
 		t := now()
 		// The ON CONFLICT branch only fires for this user's own link: an account linked to
@@ -114,7 +115,7 @@ func (s *Store) LinkIdentity(ctx context.Context, userID string, id directory.Id
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return directory.Invalid(problem(directory.CodeTaken,
+			return directory.Invalid(sqlkit.Problem(directory.CodeTaken,
 				fmt.Sprintf("the account %q is linked to another user", id.Sub), "identity"))
 		}
 		if last != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // newMembership starts a membership: ACTIVE from now, or PENDING_INVITE until the
@@ -16,7 +17,7 @@ import (
 func newMembership(userID, orgID string, invite bool, t time.Time) *directory.Membership {
 	m := &directory.Membership{UserID: userID, OrganizationID: orgID, Status: directory.MembershipActive, JoinTime: &t}
 	if invite {
-		expires := t.Add(inviteValidity)
+		expires := t.Add(sqlkit.InviteValidity)
 		m.Status, m.JoinTime, m.ExpiresAt = directory.MembershipPendingInvite, nil, &expires
 	}
 	return m
@@ -53,7 +54,7 @@ func setMembershipRoles(ctx context.Context, c conn, userID, orgID string, roleI
 }
 
 func alreadyMember(userID, orgID string) directory.FieldError {
-	return problem(directory.CodeAlreadyExists, fmt.Sprintf("user %q is already a member of %q", userID, orgID), "organizationId")
+	return sqlkit.Problem(directory.CodeAlreadyExists, fmt.Sprintf("user %q is already a member of %q", userID, orgID), "organizationId")
 }
 
 func membershipByKey(ctx context.Context, c conn, userID, orgID string) (*directory.Membership, error) {
@@ -68,7 +69,7 @@ func membershipByKey(ctx context.Context, c conn, userID, orgID string) (*direct
 // membershipForUpdate reads a membership with its version, for a read-modify-write.
 func membershipForUpdate(ctx context.Context, c conn, userID, orgID string) (*directory.Membership, int64, error) {
 	var version int64
-	m, err := scanMembership(c.queryRow(ctx, `SELECT m.version, `+membershipColumns+` FROM memberships AS m
+	m, err := scanMembership(c.queryRow(ctx, `SELECT m.Version, `+membershipColumns+` FROM memberships AS m
 		WHERE m.user_id = $1 AND m.organization_id = $2`+c.forUpdate("m"), userID, orgID), &version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, 0, nil
@@ -84,9 +85,9 @@ func missingMembership(ctx context.Context, c conn, userID, orgID string) error 
 		return err
 	}
 	if !ok {
-		return directory.Invalid(notFound("user", userID, "userId"))
+		return directory.Invalid(sqlkit.NotFound("user", userID, "userId"))
 	}
-	return directory.Invalid(problem(directory.CodeNotFound,
+	return directory.Invalid(sqlkit.Problem(directory.CodeNotFound,
 		fmt.Sprintf("user %q is not a member of organization %q", userID, orgID), "organizationId"))
 }
 
@@ -101,14 +102,14 @@ func (s *Store) AddMembership(ctx context.Context, in directory.NewMembership) (
 			return err
 		}
 		if !userOK {
-			problems = append(problems, notFound("user", in.UserID, "userId"))
+			problems = append(problems, sqlkit.NotFound("user", in.UserID, "userId"))
 		}
 		orgOK, err := organizationExists(ctx, c, in.OrganizationID)
 		if err != nil {
 			return err
 		}
 		if !orgOK {
-			problems = append(problems, notFound("organization", in.OrganizationID, "organizationId"))
+			problems = append(problems, sqlkit.NotFound("organization", in.OrganizationID, "organizationId"))
 		}
 		if userOK && orgOK {
 			if ok, err := c.exists(ctx, `SELECT 1 FROM memberships WHERE user_id = $1 AND organization_id = $2`,
@@ -157,7 +158,7 @@ func (s *Store) UpdateMembership(ctx context.Context, in directory.MembershipUpd
 		var problems []directory.FieldError
 		if in.Status.Set {
 			if !in.Status.Value.Valid() {
-				problems = append(problems, problem(directory.CodeInvalid,
+				problems = append(problems, sqlkit.Problem(directory.CodeInvalid,
 					fmt.Sprintf("%q is not a membership status", in.Status.Value), "status"))
 			}
 			m.Status = in.Status.Value

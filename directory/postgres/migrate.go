@@ -4,10 +4,8 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // migrations holds the schema history: files named NNNN_description.sql, applied once each
@@ -15,40 +13,6 @@ import (
 //
 //go:embed migrations/*.sql
 var migrations embed.FS
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded files in version order.
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrations, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	seen := map[int]string{}
-	for _, e := range entries {
-		prefix, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(prefix)
-		if !ok || err != nil || v <= 0 || !strings.HasSuffix(e.Name(), ".sql") {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", e.Name())
-		}
-		if other, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrations %s and %s share version %d", other, e.Name(), v)
-		}
-		seen[v] = e.Name()
-		body, err := fs.ReadFile(migrations, "migrations/"+e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(body)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
-}
 
 // migrateLock is the key of the transaction-level advisory lock that serializes migrations:
 // two processes opening one new database cannot both apply a version (the second waits for
@@ -61,7 +25,7 @@ const migrateLock int64 = 0x75736572_67726170 // "usergrap"
 // the demo data set is written in the same transaction, so a database is seeded once or
 // not at all.
 func (s *Store) migrate(ctx context.Context, seed bool) error {
-	all, err := loadMigrations()
+	all, err := sqlkit.LoadMigrations(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("postgres: reading migrations: %w", err)
 	}
@@ -80,19 +44,19 @@ func (s *Store) migrate(ctx context.Context, seed bool) error {
 		if err := c.queryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 			return err
 		}
-		if latest := all[len(all)-1].version; current > latest {
+		if latest := all[len(all)-1].Version; current > latest {
 			return fmt.Errorf("the database is at schema version %d, newer than this build knows (%d)", current, latest)
 		}
 		for _, m := range all {
-			if m.version <= current {
+			if m.Version <= current {
 				continue
 			}
-			if _, err := c.exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("applying %s: %w", m.name, err)
+			if _, err := c.exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("applying %s: %w", m.Name, err)
 			}
 			if _, err := c.exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
-				m.version, now()); err != nil {
-				return fmt.Errorf("recording %s: %w", m.name, err)
+				m.Version, now()); err != nil {
+				return fmt.Errorf("recording %s: %w", m.Name, err)
 			}
 		}
 		// Only a new database is seeded: a store whose organizations were all deleted is not

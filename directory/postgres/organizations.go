@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 const organizationColumns = `o.id, o.display_name, o.external_id, o.metadata, o.create_time, o.update_time`
@@ -75,7 +76,7 @@ const organizationsCursor = "organizations"
 
 // ListOrganizations pages through organizations in id (creation) order.
 func (s *Store) ListOrganizations(ctx context.Context, q directory.PageQuery) (*directory.Page[*directory.Organization], error) {
-	if err := checkFirst(q.First); err != nil {
+	if err := sqlkit.CheckFirst(q.First); err != nil {
 		return nil, err
 	}
 	after, err := decodeAfter(organizationsCursor, q.After)
@@ -105,7 +106,7 @@ func (s *Store) ListOrganizations(ctx context.Context, q directory.PageQuery) (*
 	if err != nil {
 		return nil, fmt.Errorf("postgres: listing organizations: %w", err)
 	}
-	page.Items, page.HasNextPage = trim(page.Items, q.First)
-	page.Cursors = cursors(organizationsCursor, page.Items, func(o *directory.Organization) string { return o.ID })
+	page.Items, page.HasNextPage = sqlkit.Trim(page.Items, q.First)
+	page.Cursors = sqlkit.Cursors(organizationsCursor, page.Items, func(o *directory.Organization) string { return o.ID })
 	return page, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // orgExternalIDTaken reports whether another organization than self holds the external id.
@@ -16,7 +17,7 @@ func orgExternalIDTaken(ctx context.Context, c conn, externalID, self string) (b
 }
 
 func orgTaken(externalID string) directory.FieldError {
-	return problem(directory.CodeTaken, fmt.Sprintf("externalId %q is taken by another organization", externalID), "externalId")
+	return sqlkit.Problem(directory.CodeTaken, fmt.Sprintf("externalId %q is taken by another organization", externalID), "externalId")
 }
 
 // orgUniqueProblem maps a UNIQUE failure (another writer won a race) to TAKEN.
@@ -58,7 +59,7 @@ func (s *Store) CreateOrganization(ctx context.Context, in directory.NewOrganiza
 			}
 		}
 		t := now()
-		id := newID(orgPrefix)
+		id := sqlkit.NewID(sqlkit.OrgPrefix)
 		_, err := c.exec(ctx, `INSERT INTO organizations (id, display_name, external_id, metadata, create_time, update_time)
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, in.DisplayName, in.ExternalID, jsonText(in.Metadata), t, t)
 		if err := orgUniqueProblem(err, in.ExternalID); err != nil {
@@ -83,7 +84,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, in directory.Organizatio
 			return err
 		}
 		if o == nil {
-			return directory.Invalid(notFound("organization", in.ID, "id"))
+			return directory.Invalid(sqlkit.NotFound("organization", in.ID, "id"))
 		}
 		var problems []directory.FieldError
 		if in.DisplayName.Set {
@@ -133,7 +134,7 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string) error {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return directory.Invalid(notFound("organization", id, "id"))
+			return directory.Invalid(sqlkit.NotFound("organization", id, "id"))
 		}
 		return nil
 	})

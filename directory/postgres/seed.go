@@ -7,6 +7,7 @@ import (
 
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/directory/demo"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // seedIn fills a database that has no organizations with the demo data set, inside the
@@ -22,7 +23,7 @@ func seedIn(ctx context.Context, c conn) error {
 	}
 	orgIDs := map[string]string{}
 	for _, o := range demo.Organizations {
-		id := newID(orgPrefix)
+		id := sqlkit.NewID(sqlkit.OrgPrefix)
 		orgIDs[o.Key] = id
 		if _, err := c.exec(ctx, `INSERT INTO organizations (id, display_name, external_id, metadata, create_time, update_time)
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, o.DisplayName, o.ExternalID, jsonText(o.Metadata), t, t); err != nil {
@@ -52,7 +53,7 @@ func seedCatalogue(ctx context.Context, c conn) error {
 			}
 			continue
 		}
-		id := newID(rolePrefix)
+		id := sqlkit.NewID(sqlkit.RolePrefix)
 		if _, err := c.exec(ctx, `INSERT INTO roles (id, name, display_name, description, default_member) VALUES ($1, $2, $3, $4, $5)`,
 			id, r.Name, r.DisplayName, r.Description, r.DefaultMember); err != nil {
 			return fmt.Errorf("role %s: %w", r.Name, err)
@@ -73,10 +74,10 @@ func insertSeedUser(ctx context.Context, c conn, su demo.User, orgIDs map[string
 		return &s
 	}
 	u := &directory.User{
-		ID: newID(userPrefix), Email: su.Email, ExternalID: opt(su.ExternalID),
+		ID: sqlkit.NewID(sqlkit.UserPrefix), Email: su.Email, ExternalID: opt(su.ExternalID),
 		CreateTime: t, UpdateTime: t, Metadata: map[string]string{"source": "seed"},
 		Profile: directory.UserProfile{
-			ID: newID(profilePrefix), GivenName: opt(su.Given), FamilyName: opt(su.Family),
+			ID: sqlkit.NewID(sqlkit.ProfilePrefix), GivenName: opt(su.Given), FamilyName: opt(su.Family),
 			PreferredUsername: opt(su.Username), Locale: opt(su.Locale), PhoneNumber: opt(su.Phone),
 			PhoneNumberVerified: su.Phone != "", Picture: opt(su.Picture), EmailVerified: su.EmailVerified,
 			Groups: su.Groups, CustomAttributes: su.Custom,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/directory/demo"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 	"github.com/usergraph/usergraph/directory/postgres/postgrestest"
 )
 
@@ -31,11 +32,11 @@ func (s *storeSuite) versions() []int {
 }
 
 func allVersions(t testing.TB) []int {
-	all, err := loadMigrations()
+	all, err := sqlkit.LoadMigrations(migrations, "migrations")
 	require.NoError(t, err)
 	want := make([]int, len(all))
 	for i, m := range all {
-		want[i] = m.version
+		want[i] = m.Version
 	}
 	return want
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/suite"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 	"github.com/usergraph/usergraph/directory/postgres/postgrestest"
 )
 
@@ -139,7 +140,7 @@ func (s *storeSuite) roleIDs() map[string]string {
 
 // newOrg adds an empty organization straight into the database.
 func (s *storeSuite) newOrg(name string) string {
-	id := newID(orgPrefix)
+	id := sqlkit.NewID(sqlkit.OrgPrefix)
 	t := now()
 	_, err := s.exec(`INSERT INTO organizations (id, display_name, create_time, update_time) VALUES ($1, $2, $3, $4)`, id, name, t, t)
 	s.Require().NoError(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // userColumns selects a user with its profile from "users AS u"; scanUser reads them.
@@ -123,7 +124,7 @@ var searchColumns = []string{"u.email", "u.name", "u.given_name", "u.family_name
 // with a membership there; Search is a substring match with ASCII case folding (as SQLite's
 // LIKE), in which % and _ are literal characters.
 func (s *Store) ListUsers(ctx context.Context, q directory.UsersQuery) (*directory.Page[*directory.User], error) {
-	if err := checkFirst(q.First); err != nil {
+	if err := sqlkit.CheckFirst(q.First); err != nil {
 		return nil, err
 	}
 	after, err := decodeAfter(usersCursor, q.After)
@@ -180,7 +181,7 @@ func (s *Store) ListUsers(ctx context.Context, q directory.UsersQuery) (*directo
 	if err != nil {
 		return nil, fmt.Errorf("postgres: listing users: %w", err)
 	}
-	page.Items, page.HasNextPage = trim(page.Items, q.First)
-	page.Cursors = cursors(usersCursor, page.Items, func(u *directory.User) string { return u.ID })
+	page.Items, page.HasNextPage = sqlkit.Trim(page.Items, q.First)
+	page.Cursors = sqlkit.Cursors(usersCursor, page.Items, func(u *directory.User) string { return u.ID })
 	return page, nil
 }

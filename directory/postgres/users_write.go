@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // CreateUser creates a user, its profile and its first membership in one transaction.
@@ -25,7 +26,7 @@ func (s *Store) CreateUser(ctx context.Context, in directory.NewUser) (*director
 			return err
 		}
 		if !ok {
-			problems = append(problems, notFound("organization", in.OrganizationID, "organizationId"))
+			problems = append(problems, sqlkit.NotFound("organization", in.OrganizationID, "organizationId"))
 		}
 		roleIDs, rp, err := resolveRoles(ctx, c, in.Roles, in.Roles != nil)
 		if err != nil {
@@ -35,13 +36,13 @@ func (s *Store) CreateUser(ctx context.Context, in directory.NewUser) (*director
 		if ok, err := emailTaken(ctx, c, in.Email); err != nil {
 			return err
 		} else if ok {
-			problems = append(problems, taken("email", in.Email))
+			problems = append(problems, sqlkit.Taken("email", in.Email))
 		}
 		if in.ExternalID != nil {
 			if ok, err := externalIDTaken(ctx, c, *in.ExternalID, ""); err != nil {
 				return err
 			} else if ok {
-				problems = append(problems, taken("externalId", *in.ExternalID))
+				problems = append(problems, sqlkit.Taken("externalId", *in.ExternalID))
 			}
 		}
 		if len(problems) > 0 {
@@ -51,10 +52,10 @@ func (s *Store) CreateUser(ctx context.Context, in directory.NewUser) (*director
 		t := now()
 		p := in.Profile
 		u := &directory.User{
-			ID: newID(userPrefix), Email: in.Email, ExternalID: in.ExternalID, Metadata: in.Metadata,
+			ID: sqlkit.NewID(sqlkit.UserPrefix), Email: in.Email, ExternalID: in.ExternalID, Metadata: in.Metadata,
 			CreateTime: t, UpdateTime: t,
 			Profile: directory.UserProfile{
-				ID: newID(profilePrefix), Name: p.Name, GivenName: p.GivenName, FamilyName: p.FamilyName,
+				ID: sqlkit.NewID(sqlkit.ProfilePrefix), Name: p.Name, GivenName: p.GivenName, FamilyName: p.FamilyName,
 				PhoneNumber: p.PhoneNumber, Locale: p.Locale, Picture: p.Picture,
 				PreferredUsername: p.PreferredUsername, Gender: p.Gender, Groups: p.Groups,
 				CustomAttributes: p.CustomAttributes, Metadata: p.Metadata,
@@ -98,9 +99,9 @@ func uniqueProblem(err error, email string, externalID *string) error {
 	case err == nil:
 		return nil
 	case uniqueViolation(err, "users_email_key"):
-		return directory.Invalid(taken("email", email))
+		return directory.Invalid(sqlkit.Taken("email", email))
 	case uniqueViolation(err, "users_external_id_key") && externalID != nil:
-		return directory.Invalid(taken("externalId", *externalID))
+		return directory.Invalid(sqlkit.Taken("externalId", *externalID))
 	}
 	return err
 }
@@ -136,7 +137,7 @@ func (s *Store) UpdateUser(ctx context.Context, in directory.UserUpdate) (*direc
 			return err
 		}
 		if u == nil {
-			return directory.Invalid(notFound("user", in.ID, "id"))
+			return directory.Invalid(sqlkit.NotFound("user", in.ID, "id"))
 		}
 		var problems []directory.FieldError
 		if in.ExternalID.Set {
@@ -145,7 +146,7 @@ func (s *Store) UpdateUser(ctx context.Context, in directory.UserUpdate) (*direc
 				if ok, err := externalIDTaken(ctx, c, *u.ExternalID, u.ID); err != nil {
 					return err
 				} else if ok {
-					problems = append(problems, taken("externalId", *u.ExternalID))
+					problems = append(problems, sqlkit.Taken("externalId", *u.ExternalID))
 				}
 			}
 		}
@@ -200,7 +201,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return directory.Invalid(notFound("user", id, "id"))
+			return directory.Invalid(sqlkit.NotFound("user", id, "id"))
 		}
 		return nil
 	})

@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
-
-// inviteValidity is how long an invitation stays open, as Scalekit's invitations do.
-const inviteValidity = 7 * 24 * time.Hour
 
 // writeError returns refused input as the *directory.InvalidInputError itself (the GraphQL
 // layer turns it into userErrors) and wraps everything else with the operation's name.
@@ -22,18 +19,6 @@ func writeError(op string, err error) error {
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }
 
-func problem(code directory.ErrorCode, msg string, field ...string) directory.FieldError {
-	return directory.FieldError{Field: field, Code: code, Message: msg}
-}
-
-func notFound(what, id string, field ...string) directory.FieldError {
-	return problem(directory.CodeNotFound, fmt.Sprintf("there is no %s %q", what, id), field...)
-}
-
-func taken(field, value string) directory.FieldError {
-	return problem(directory.CodeTaken, fmt.Sprintf("%s %q is taken by another user", field, value), field)
-}
-
 // conflict turns a write that lost its race with other writers on every attempt (see
 // writeTx) into an input error the client can act on: read again and retry. Package
 // directory has no CONFLICT code (yet); INVALID on the key field is the closest.
@@ -41,7 +26,7 @@ func conflict(err error, what, id string, field ...string) error {
 	if !conflicted(err) {
 		return err
 	}
-	return directory.Invalid(problem(directory.CodeInvalid,
+	return directory.Invalid(sqlkit.Problem(directory.CodeInvalid,
 		fmt.Sprintf("the %s %q was changed concurrently by another writer; read it again and retry", what, id), field...))
 }
 

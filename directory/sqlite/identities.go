@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // UserByIdentity returns the user linked to the account named by in.Sub.
@@ -68,10 +69,10 @@ func (s *Store) IdentitiesByUser(ctx context.Context, userIDs []string) ([][]*di
 // LinkIdentity links an account to a user, or refreshes an existing link of that user.
 func (s *Store) LinkIdentity(ctx context.Context, userID string, id directory.Identity) error {
 	if id.Sub == "" {
-		return directory.Invalid(problem(directory.CodeRequired, "an identity needs a sub", "identity"))
+		return directory.Invalid(sqlkit.Problem(directory.CodeRequired, "an identity needs a sub", "identity"))
 	}
 	if len(id.ProviderRawAttributes) > directory.MaxRawAttributesBytes {
-		return directory.Invalid(problem(directory.CodeTooLong, "raw attributes are too large", "rawAttributes"))
+		return directory.Invalid(sqlkit.Problem(directory.CodeTooLong, "raw attributes are too large", "rawAttributes"))
 	}
 	return s.writeTx(ctx, func(c conn) error {
 		ok, err := userExists(ctx, c, userID)
@@ -79,7 +80,7 @@ func (s *Store) LinkIdentity(ctx context.Context, userID string, id directory.Id
 			return err
 		}
 		if !ok {
-			return directory.Invalid(notFound("user", userID, "userId"))
+			return directory.Invalid(sqlkit.NotFound("user", userID, "userId"))
 		}
 		t := formatTime(now())
 		// The ON CONFLICT branch only fires for this user's own link: an account linked to
@@ -102,7 +103,7 @@ func (s *Store) LinkIdentity(ctx context.Context, userID string, id directory.Id
 			if err != nil {
 				return err
 			}
-			return directory.Invalid(problem(directory.CodeTaken,
+			return directory.Invalid(sqlkit.Problem(directory.CodeTaken,
 				fmt.Sprintf("the account %q is linked to another user", id.Sub), "identity"))
 		}
 		if id.LastLogin != nil {

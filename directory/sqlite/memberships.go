@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // membershipColumns selects a membership from "memberships AS m" with its role ids (ordered
@@ -140,7 +141,7 @@ func (s *Store) Members(ctx context.Context, queries []directory.MembersQuery) (
 	for i, q := range queries {
 		after, err := decodeAfter(membersCursor(q.OrganizationID), q.After)
 		if err == nil {
-			err = checkFirst(q.First)
+			err = sqlkit.CheckFirst(q.First)
 		}
 		if err == nil && q.Status != "" && !q.Status.Valid() {
 			err = directory.Invalid(directory.FieldError{Field: []string{"status"}, Code: directory.CodeInvalid,
@@ -201,8 +202,8 @@ func (s *Store) members(ctx context.Context, args []membersArg, index []int, que
 			return fmt.Errorf("no answer for query %d", j)
 		}
 		first := queries[i].First
-		page.Items, page.HasNextPage = trim(page.Items, first)
-		page.Cursors = cursors(membersCursor(queries[i].OrganizationID), page.Items,
+		page.Items, page.HasNextPage = sqlkit.Trim(page.Items, first)
+		page.Cursors = sqlkit.Cursors(membersCursor(queries[i].OrganizationID), page.Items,
 			func(m *directory.Membership) string { return m.UserID })
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // newMembership starts a membership: ACTIVE from now, or PENDING_INVITE until the
@@ -15,7 +16,7 @@ import (
 func newMembership(userID, orgID string, invite bool, t time.Time) *directory.Membership {
 	m := &directory.Membership{UserID: userID, OrganizationID: orgID, Status: directory.MembershipActive, JoinTime: &t}
 	if invite {
-		expires := t.Add(inviteValidity)
+		expires := t.Add(sqlkit.InviteValidity)
 		m.Status, m.JoinTime, m.ExpiresAt = directory.MembershipPendingInvite, nil, &expires
 	}
 	return m
@@ -51,7 +52,7 @@ func setMembershipRoles(ctx context.Context, c conn, userID, orgID string, roleI
 }
 
 func alreadyMember(userID, orgID string) directory.FieldError {
-	return problem(directory.CodeAlreadyExists, fmt.Sprintf("user %q is already a member of %q", userID, orgID), "organizationId")
+	return sqlkit.Problem(directory.CodeAlreadyExists, fmt.Sprintf("user %q is already a member of %q", userID, orgID), "organizationId")
 }
 
 func membershipByKey(ctx context.Context, c conn, userID, orgID string) (*directory.Membership, error) {
@@ -71,9 +72,9 @@ func missingMembership(ctx context.Context, c conn, userID, orgID string) error 
 		return err
 	}
 	if !ok {
-		return directory.Invalid(notFound("user", userID, "userId"))
+		return directory.Invalid(sqlkit.NotFound("user", userID, "userId"))
 	}
-	return directory.Invalid(problem(directory.CodeNotFound,
+	return directory.Invalid(sqlkit.Problem(directory.CodeNotFound,
 		fmt.Sprintf("user %q is not a member of organization %q", userID, orgID), "organizationId"))
 }
 
@@ -88,14 +89,14 @@ func (s *Store) AddMembership(ctx context.Context, in directory.NewMembership) (
 			return err
 		}
 		if !userOK {
-			problems = append(problems, notFound("user", in.UserID, "userId"))
+			problems = append(problems, sqlkit.NotFound("user", in.UserID, "userId"))
 		}
 		orgOK, err := organizationExists(ctx, c, in.OrganizationID)
 		if err != nil {
 			return err
 		}
 		if !orgOK {
-			problems = append(problems, notFound("organization", in.OrganizationID, "organizationId"))
+			problems = append(problems, sqlkit.NotFound("organization", in.OrganizationID, "organizationId"))
 		}
 		if userOK && orgOK {
 			if m, err := membershipByKey(ctx, c, in.UserID, in.OrganizationID); err != nil {
@@ -141,7 +142,7 @@ func (s *Store) UpdateMembership(ctx context.Context, in directory.MembershipUpd
 		var problems []directory.FieldError
 		if in.Status.Set {
 			if !in.Status.Value.Valid() {
-				problems = append(problems, problem(directory.CodeInvalid,
+				problems = append(problems, sqlkit.Problem(directory.CodeInvalid,
 					fmt.Sprintf("%q is not a membership status", in.Status.Value), "status"))
 			}
 			m.Status = in.Status.Value

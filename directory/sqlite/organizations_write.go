@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // orgExternalIDTaken reports whether another organization than self holds the external id.
@@ -13,7 +14,7 @@ func orgExternalIDTaken(ctx context.Context, c conn, externalID, self string) (b
 }
 
 func orgTaken(externalID string) directory.FieldError {
-	return problem(directory.CodeTaken, fmt.Sprintf("externalId %q is taken by another organization", externalID), "externalId")
+	return sqlkit.Problem(directory.CodeTaken, fmt.Sprintf("externalId %q is taken by another organization", externalID), "externalId")
 }
 
 // orgUniqueProblem maps a UNIQUE failure (another process won a race) to TAKEN.
@@ -44,7 +45,7 @@ func (s *Store) CreateOrganization(ctx context.Context, in directory.NewOrganiza
 			}
 		}
 		t := formatTime(now())
-		id := newID(orgPrefix)
+		id := sqlkit.NewID(sqlkit.OrgPrefix)
 		_, err := c.exec(ctx, `INSERT INTO organizations (id, display_name, external_id, metadata, create_time, update_time)
 			VALUES (?, ?, ?, ?, ?, ?)`, id, in.DisplayName, in.ExternalID, jsonText(in.Metadata), t, t)
 		if err := orgUniqueProblem(err, in.ExternalID); err != nil {
@@ -68,7 +69,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, in directory.Organizatio
 			return err
 		}
 		if o == nil {
-			return directory.Invalid(notFound("organization", in.ID, "id"))
+			return directory.Invalid(sqlkit.NotFound("organization", in.ID, "id"))
 		}
 		var problems []directory.FieldError
 		if in.DisplayName.Set {
@@ -116,7 +117,7 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string) error {
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return directory.Invalid(notFound("organization", id, "id"))
+			return directory.Invalid(sqlkit.NotFound("organization", id, "id"))
 		}
 		return nil
 	})

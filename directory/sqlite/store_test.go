@@ -11,6 +11,7 @@ import (
 
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/directory/demo"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 func (s *storeSuite) TestOpenCreatesTheFolder() {
@@ -32,11 +33,11 @@ func (s *storeSuite) TestMigrationsAreRecordedOnceAcrossReopens() {
 		}
 		return out
 	}
-	all, err := loadMigrations()
+	all, err := sqlkit.LoadMigrations(migrations, "migrations")
 	s.Require().NoError(err)
 	want := make([]int, len(all))
 	for i, m := range all {
-		want[i] = m.version
+		want[i] = m.Version
 	}
 	s.Equal(want, versions())
 	s.reopen(Options{Seed: true})

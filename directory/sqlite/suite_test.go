@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/suite"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // storeSuite runs every test against a fresh, seeded SQLite file in a temporary folder.
@@ -130,7 +131,7 @@ func (s *storeSuite) roleIDs() map[string]string {
 // newOrg adds an empty organization straight into the database (the port has no write for
 // organizations).
 func (s *storeSuite) newOrg(name string) string {
-	id := newID(orgPrefix)
+	id := sqlkit.NewID(sqlkit.OrgPrefix)
 	t := formatTime(now())
 	_, err := s.store.writer.ExecContext(s.ctx, `INSERT INTO organizations (id, display_name, create_time, update_time) VALUES (?, ?, ?, ?)`, id, name, t, t)
 	s.Require().NoError(err)

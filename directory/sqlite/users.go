@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // userColumns selects a user with its profile from "users AS u"; scanUser reads them.
@@ -133,7 +134,7 @@ const usersCursor = "users"
 // ListUsers pages through users in id (creation) order. The organization filter keeps users
 // with a membership there; Search is a case-insensitive substring match.
 func (s *Store) ListUsers(ctx context.Context, q directory.UsersQuery) (*directory.Page[*directory.User], error) {
-	if err := checkFirst(q.First); err != nil {
+	if err := sqlkit.CheckFirst(q.First); err != nil {
 		return nil, err
 	}
 	after, err := decodeAfter(usersCursor, q.After)
@@ -184,8 +185,8 @@ func (s *Store) ListUsers(ctx context.Context, q directory.UsersQuery) (*directo
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: listing users: %w", err)
 	}
-	page.Items, page.HasNextPage = trim(page.Items, q.First)
-	page.Cursors = cursors(usersCursor, page.Items, func(u *directory.User) string { return u.ID })
+	page.Items, page.HasNextPage = sqlkit.Trim(page.Items, q.First)
+	page.Cursors = sqlkit.Cursors(usersCursor, page.Items, func(u *directory.User) string { return u.ID })
 	return page, nil
 }
 

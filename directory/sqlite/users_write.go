@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 // CreateUser creates a user, its profile and its first membership in one transaction.
@@ -22,7 +23,7 @@ func (s *Store) CreateUser(ctx context.Context, in directory.NewUser) (*director
 			return err
 		}
 		if !ok {
-			problems = append(problems, notFound("organization", in.OrganizationID, "organizationId"))
+			problems = append(problems, sqlkit.NotFound("organization", in.OrganizationID, "organizationId"))
 		}
 		roleIDs, rp, err := resolveRoles(ctx, c, in.Roles, in.Roles != nil)
 		if err != nil {
@@ -32,13 +33,13 @@ func (s *Store) CreateUser(ctx context.Context, in directory.NewUser) (*director
 		if ok, err := emailTaken(ctx, c, in.Email); err != nil {
 			return err
 		} else if ok {
-			problems = append(problems, taken("email", in.Email))
+			problems = append(problems, sqlkit.Taken("email", in.Email))
 		}
 		if in.ExternalID != nil {
 			if ok, err := externalIDTaken(ctx, c, *in.ExternalID, ""); err != nil {
 				return err
 			} else if ok {
-				problems = append(problems, taken("externalId", *in.ExternalID))
+				problems = append(problems, sqlkit.Taken("externalId", *in.ExternalID))
 			}
 		}
 		if len(problems) > 0 {
@@ -48,10 +49,10 @@ func (s *Store) CreateUser(ctx context.Context, in directory.NewUser) (*director
 		t := now()
 		p := in.Profile
 		u := &directory.User{
-			ID: newID(userPrefix), Email: in.Email, ExternalID: in.ExternalID, Metadata: in.Metadata,
+			ID: sqlkit.NewID(sqlkit.UserPrefix), Email: in.Email, ExternalID: in.ExternalID, Metadata: in.Metadata,
 			CreateTime: t, UpdateTime: t,
 			Profile: directory.UserProfile{
-				ID: newID(profilePrefix), Name: p.Name, GivenName: p.GivenName, FamilyName: p.FamilyName,
+				ID: sqlkit.NewID(sqlkit.ProfilePrefix), Name: p.Name, GivenName: p.GivenName, FamilyName: p.FamilyName,
 				PhoneNumber: p.PhoneNumber, Locale: p.Locale, Picture: p.Picture,
 				PreferredUsername: p.PreferredUsername, Gender: p.Gender, Groups: p.Groups,
 				CustomAttributes: p.CustomAttributes, Metadata: p.Metadata,
@@ -96,9 +97,9 @@ func uniqueProblem(err error, email string, externalID *string) error {
 	case err == nil:
 		return nil
 	case uniqueViolation(err, "users.email"):
-		return directory.Invalid(taken("email", email))
+		return directory.Invalid(sqlkit.Taken("email", email))
 	case uniqueViolation(err, "users.external_id") && externalID != nil:
-		return directory.Invalid(taken("externalId", *externalID))
+		return directory.Invalid(sqlkit.Taken("externalId", *externalID))
 	}
 	return err
 }
@@ -122,7 +123,7 @@ func (s *Store) UpdateUser(ctx context.Context, in directory.UserUpdate) (*direc
 			return err
 		}
 		if u == nil {
-			return directory.Invalid(notFound("user", in.ID, "id"))
+			return directory.Invalid(sqlkit.NotFound("user", in.ID, "id"))
 		}
 		var problems []directory.FieldError
 		if in.ExternalID.Set {
@@ -131,7 +132,7 @@ func (s *Store) UpdateUser(ctx context.Context, in directory.UserUpdate) (*direc
 				if ok, err := externalIDTaken(ctx, c, *u.ExternalID, u.ID); err != nil {
 					return err
 				} else if ok {
-					problems = append(problems, taken("externalId", *u.ExternalID))
+					problems = append(problems, sqlkit.Taken("externalId", *u.ExternalID))
 				}
 			}
 		}
@@ -184,7 +185,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return directory.Invalid(notFound("user", id, "id"))
+			return directory.Invalid(sqlkit.NotFound("user", id, "id"))
 		}
 		return nil
 	})

@@ -4,13 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/usergraph/usergraph/directory"
 )
-
-// inviteValidity is how long an invitation stays open, as Scalekit's invitations do.
-const inviteValidity = 7 * 24 * time.Hour
 
 // writeError returns refused input as the *directory.InvalidInputError itself (the GraphQL
 // layer turns it into userErrors) and wraps everything else with the operation's name.
@@ -20,18 +16,6 @@ func writeError(op string, err error) error {
 		return invalid
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
-}
-
-func problem(code directory.ErrorCode, msg string, field ...string) directory.FieldError {
-	return directory.FieldError{Field: field, Code: code, Message: msg}
-}
-
-func notFound(what, id string, field ...string) directory.FieldError {
-	return problem(directory.CodeNotFound, fmt.Sprintf("there is no %s %q", what, id), field...)
-}
-
-func taken(field, value string) directory.FieldError {
-	return problem(directory.CodeTaken, fmt.Sprintf("%s %q is taken by another user", field, value), field)
 }
 
 func userExists(ctx context.Context, c conn, id string) (bool, error) {

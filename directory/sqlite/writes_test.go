@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/internal/sqlkit"
 )
 
 func (s *storeSuite) TestCreateUserWritesUserProfileAndMembership() {
@@ -118,11 +119,11 @@ func (s *storeSuite) TestUniqueConstraintsBackTheChecks() {
 	_, err := s.store.UpdateUser(s.ctx, directory.UserUpdate{ID: existing.ID, ExternalID: directory.Some(ptr("dup-ext"))})
 	s.Require().NoError(err)
 	err = s.store.writeTx(s.ctx, func(c conn) error {
-		return insertUser(s.ctx, c, &directory.User{ID: newID(userPrefix), Email: "FIRST@x.test", Profile: directory.UserProfile{ID: newID(profilePrefix)}})
+		return insertUser(s.ctx, c, &directory.User{ID: sqlkit.NewID(sqlkit.UserPrefix), Email: "FIRST@x.test", Profile: directory.UserProfile{ID: sqlkit.NewID(sqlkit.ProfilePrefix)}})
 	})
 	s.refused(err, directory.CodeTaken, "email")
 	err = s.store.writeTx(s.ctx, func(c conn) error {
-		return insertUser(s.ctx, c, &directory.User{ID: newID(userPrefix), Email: "second@x.test", ExternalID: ptr("dup-ext"), Profile: directory.UserProfile{ID: newID(profilePrefix)}})
+		return insertUser(s.ctx, c, &directory.User{ID: sqlkit.NewID(sqlkit.UserPrefix), Email: "second@x.test", ExternalID: ptr("dup-ext"), Profile: directory.UserProfile{ID: sqlkit.NewID(sqlkit.ProfilePrefix)}})
 	})
 	s.refused(err, directory.CodeTaken, "externalId")
 

@@ -1,4 +1,4 @@
-package sqlite
+package sqlkit
 
 import (
 	"crypto/rand"
@@ -10,10 +10,10 @@ import (
 
 // ID prefixes, as Scalekit spells them.
 const (
-	userPrefix    = "usr_"
-	orgPrefix     = "org_"
-	rolePrefix    = "role_"
-	profilePrefix = "usp_"
+	UserPrefix    = "usr_"
+	OrgPrefix     = "org_"
+	RolePrefix    = "role_"
+	ProfilePrefix = "usp_"
 )
 
 // idEpoch is the start of the clock inside ids.
@@ -31,11 +31,12 @@ var ids struct {
 	last uint64
 }
 
-func newID(prefix string) string {
+// NewID returns a new id with the prefix.
+func NewID(prefix string) string {
 	var b [4]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		// crypto/rand does not fail on supported platforms (Go 1.24+ panics instead).
-		panic(fmt.Sprintf("sqlite: reading random bits: %v", err))
+		panic(fmt.Sprintf("reading random bits: %v", err))
 	}
 	ms := uint64(time.Since(idEpoch).Milliseconds())
 	n := ms<<randomBits | uint64(binary.BigEndian.Uint32(b[:]))&(1<<randomBits-1)
