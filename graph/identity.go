@@ -62,18 +62,6 @@ func normalizedProfile(p *profile.Profile) *model.NormalizedProfile {
 	if p.Email != "" {
 		out.Email = &p.Email
 	}
-	id := p.Identity
-	out.Identities = []*directory.Identity{{
-		Sub: p.Sub, ConnectionID: id.ConnectionID, OrganizationID: id.OrganizationID,
-		ConnectionType: optionalString(id.ConnectionType), ProviderName: optionalString(id.ProviderName), Social: id.Social,
-		ProviderUserID: optionalString(id.ProviderUserID), ProviderRawAttributes: id.ProviderRawAttributes,
-	}}
+	out.Identities = []*directory.Identity{p.DirectoryIdentity(nil)}
 	return out
-}
-
-func optionalString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/usergraph/usergraph/directory"
 )
@@ -50,6 +51,24 @@ type Identity struct {
 	Social                bool            `json:"social"`
 	ProviderUserID        string          `json:"provider_user_id"`
 	ProviderRawAttributes json.RawMessage `json:"provider_raw_attributes"` // exactly the bytes received
+}
+
+// DirectoryIdentity is the profile's identity as the directory stores and the API shows it,
+// keyed by the profile's sub; lastLogin is nil for a preview.
+func (p *Profile) DirectoryIdentity(lastLogin *time.Time) *directory.Identity {
+	id := p.Identity
+	return &directory.Identity{
+		Sub: p.Sub, ConnectionID: id.ConnectionID, OrganizationID: id.OrganizationID,
+		ConnectionType: nonEmpty(id.ConnectionType), ProviderName: nonEmpty(id.ProviderName), Social: id.Social,
+		ProviderUserID: nonEmpty(id.ProviderUserID), ProviderRawAttributes: id.ProviderRawAttributes, LastLogin: lastLogin,
+	}
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // MarshalJSON writes the profile with its identity as "identities": [identity], the shape of the

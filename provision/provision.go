@@ -73,11 +73,7 @@ func Provision(ctx context.Context, dir directory.Directory, n *profile.Normaliz
 		}
 	}
 	login := now.UTC()
-	if err := dir.LinkIdentity(ctx, u.ID, directory.Identity{
-		Sub: p.Sub, ConnectionID: id.ConnectionID, OrganizationID: id.OrganizationID,
-		ConnectionType: nonEmpty(id.ConnectionType), ProviderName: nonEmpty(id.ProviderName), Social: id.Social,
-		ProviderUserID: nonEmpty(id.ProviderUserID), ProviderRawAttributes: id.ProviderRawAttributes, LastLogin: &login,
-	}); err != nil {
+	if err := dir.LinkIdentity(ctx, u.ID, *p.DirectoryIdentity(&login)); err != nil {
 		return nil, err
 	}
 	return &Result{User: u, Created: created}, nil
@@ -141,11 +137,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
