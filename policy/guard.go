@@ -289,17 +289,20 @@ func (g guard) Members(ctx context.Context, queries []directory.MembersQuery) ([
 		if page == nil {
 			continue
 		}
+		// The members that came embedded are trimmed in one pass for the whole page.
+		embedded := make([]*directory.User, len(page.Items))
+		for k, m := range page.Items {
+			embedded[k] = m.User
+		}
+		users, err := g.visible(ctx, s, embedded)
+		if err != nil {
+			return nil, err
+		}
 		trimmed := *page
 		trimmed.Items = make([]*directory.Membership, len(page.Items))
 		for k, m := range page.Items {
 			c := *m
-			if m.User != nil {
-				users, err := g.visible(ctx, s, []*directory.User{m.User})
-				if err != nil {
-					return nil, err
-				}
-				c.User = users[0]
-			}
+			c.User = users[k]
 			trimmed.Items[k] = &c
 		}
 		out[i] = &trimmed
