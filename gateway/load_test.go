@@ -95,6 +95,31 @@ func runLoad(tb testing.TB, e *env, doc string, vars map[string]any, clients, n 
 	}
 }
 
+// namedQuery is one document of the load benchmarks.
+type namedQuery struct {
+	name string
+	doc  string
+	vars map[string]any
+}
+
+// loadQueries are the typical user query and the deep members query over org.
+func loadQueries(user, org string) []namedQuery {
+	return []namedQuery{
+		{"user-memberships", userMemberships, map[string]any{"id": user}},
+		{"deep-members-100", deepMembers, map[string]any{"org": org, "n": 100}},
+	}
+}
+
+// benchLoad is one benchmark of runLoad: each b.N iteration is one whole run of n queries,
+// and the metrics are the last run's.
+func benchLoad(b *testing.B, e *env, q namedQuery, clients, n int) {
+	var r loadResult
+	for b.Loop() {
+		r = runLoad(b, e, q.doc, q.vars, clients, n)
+	}
+	r.report(b)
+}
+
 func (r loadResult) report(b *testing.B) {
 	b.ReportMetric(float64(r.p50.Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(r.p99.Microseconds())/1000, "p99-ms")
@@ -110,22 +135,9 @@ func BenchmarkConcurrentClients(b *testing.B) {
 	e := newEnv(b, true)
 	org := withMembers(b, e, 100)
 	f := e.fixture()
-	for _, q := range []struct {
-		name string
-		doc  string
-		vars map[string]any
-	}{
-		{"user-memberships", userMemberships, map[string]any{"id": f.alice}},
-		{"deep-members-100", deepMembers, map[string]any{"org": org, "n": 100}},
-	} {
+	for _, q := range loadQueries(f.alice, org) {
 		for _, clients := range []int{1, 16, 64} {
-			b.Run(fmt.Sprintf("%s/clients=%d", q.name, clients), func(b *testing.B) {
-				var r loadResult
-				for b.Loop() {
-					r = runLoad(b, e, q.doc, q.vars, clients, 200)
-				}
-				r.report(b)
-			})
+			b.Run(fmt.Sprintf("%s/clients=%d", q.name, clients), func(b *testing.B) { benchLoad(b, e, q, clients, 200) })
 		}
 	}
 }

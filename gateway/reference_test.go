@@ -32,25 +32,12 @@ func BenchmarkAgainstReference(b *testing.B) {
 	f := e.fixture()
 	ref := *e
 	ref.handler = referenceHandler(directory.WithRules(e.dir))
-	for _, q := range []struct {
-		name string
-		doc  string
-		vars map[string]any
-	}{
-		{"user-memberships", userMemberships, map[string]any{"id": f.alice}},
-		{"deep-members-100", deepMembers, map[string]any{"org": org, "n": 100}},
-	} {
+	for _, q := range loadQueries(f.alice, org) {
 		for _, server := range []struct {
 			name string
 			env  *env
 		}{{"usergraph", e}, {"reference", &ref}} {
-			b.Run(fmt.Sprintf("%s/%s/clients=16", q.name, server.name), func(b *testing.B) {
-				var r loadResult
-				for b.Loop() {
-					r = runLoad(b, server.env, q.doc, q.vars, 16, 400)
-				}
-				r.report(b)
-			})
+			b.Run(fmt.Sprintf("%s/%s/clients=16", q.name, server.name), func(b *testing.B) { benchLoad(b, server.env, q, 16, 400) })
 		}
 	}
 }

@@ -58,22 +58,9 @@ func BenchmarkScalekitConcurrentClients(b *testing.B) {
 		f := e.fixture()
 		e.mustQuery(userMemberships, map[string]any{"id": f.alice})
 		fake.SetLatency(scalekitLatency)
-		for _, q := range []struct {
-			name string
-			doc  string
-			vars map[string]any
-		}{
-			{"user-memberships", userMemberships, map[string]any{"id": f.alice}},
-			{"deep-members-100", deepMembers, map[string]any{"org": org, "n": 100}},
-		} {
+		for _, q := range loadQueries(f.alice, org) {
 			for _, clients := range []int{1, 16, 64} {
-				b.Run(fmt.Sprintf("%s/in-flight=%d/clients=%d", q.name, limit, clients), func(b *testing.B) {
-					var r loadResult
-					for b.Loop() {
-						r = runLoad(b, e, q.doc, q.vars, clients, 128)
-					}
-					r.report(b)
-				})
+				b.Run(fmt.Sprintf("%s/in-flight=%d/clients=%d", q.name, limit, clients), func(b *testing.B) { benchLoad(b, e, q, clients, 128) })
 			}
 		}
 	}
