@@ -298,6 +298,7 @@ func (c config) introspectionOn() bool {
 	return c.scalekitURL == ""
 }
 
+// backendName is the one place that decides the backend from the configuration.
 func backendName(cfg config) string {
 	switch {
 	case cfg.databaseURL != "":
@@ -320,7 +321,8 @@ const scalekitStartTimeout = 15 * time.Second
 // when its three settings are given (checked at once, so wrong credentials or an
 // unreachable environment stop the start with one line); else the embedded store.
 func openDirectory(ctx context.Context, cfg config, log *slog.Logger) (directory.Directory, func() error, error) {
-	if cfg.databaseURL != "" {
+	switch backendName(cfg) {
+	case "postgres":
 		store, err := postgres.Open(ctx, cfg.databaseURL, postgres.Options{Seed: cfg.seed})
 		if err != nil {
 			// The DSN may hold a password: name the backend, not the string.
@@ -328,8 +330,7 @@ func openDirectory(ctx context.Context, cfg config, log *slog.Logger) (directory
 		}
 		log.Info("serving from PostgreSQL")
 		return store, store.Close, nil
-	}
-	if cfg.scalekitURL == "" {
+	case "sqlite":
 		store, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Seed: cfg.seed})
 		if err != nil {
 			return nil, nil, fmt.Errorf("opening the embedded store %s: %w", cfg.db, err)
