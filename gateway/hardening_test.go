@@ -235,3 +235,47 @@ func TestPlaygroundTokenOnlyForDirectLoopback(t *testing.T) {
 	assert.NotContains(t, page("127.0.0.1:5555", "Forwarded", "for=203.0.113.9"), "dev-token-123")
 	assert.NotContains(t, page("192.0.2.7:5555"), "dev-token-123")
 }
+
+// fragmentBomb is a few hundred bytes of fragments each spreading the next one k times:
+// expanded, it selects k^levels fields.
+func fragmentBomb(levels, k int) string {
+	var b strings.Builder
+	b.WriteString("{ ...F0 }\n")
+	for i := range levels {
+		fmt.Fprintf(&b, "fragment F%d on Query {", i)
+		for j := range k {
+			if i == levels-1 {
+				fmt.Fprintf(&b, " a%d: roles { name }", j)
+			} else {
+				fmt.Fprintf(&b, " ...F%d", i+1)
+			}
+		}
+		b.WriteString(" }\n")
+	}
+	return b.String()
+}
+
+func TestFragmentExpansionIsRefusedBeforeItCostsAnything(t *testing.T) {
+	e := newEnv(t, false)
+	doc := fragmentBomb(7, 12)
+	require.Less(t, len(doc), 1000, "the document itself is small")
+	r := e.query(doc, nil)
+	require.Len(t, r.Errors, 1)
+	assert.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", r.Errors[0].code())
+	assert.Contains(t, r.Errors[0].Message, "once its fragments are expanded")
+
+	// The same shape, small enough, is served.
+	assert.Empty(t, e.query(fragmentBomb(2, 3), nil).Errors)
+}
+
+func TestLoopbackHostsOnly(t *testing.T) {
+	e := newEnv(t, false, func(c *gateway.Config) { c.LoopbackHostsOnly = true })
+	for host, want := range map[string]int{
+		"localhost:8080": http.StatusOK, "127.0.0.1:8080": http.StatusOK, "[::1]:8080": http.StatusOK,
+		"attacker.example": http.StatusMisdirectedRequest, "attacker.example:8080": http.StatusMisdirectedRequest, "10.0.0.1": http.StatusMisdirectedRequest,
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+		req.Host = host
+		assert.Equal(t, want, e.do(req).StatusCode, host)
+	}
+}

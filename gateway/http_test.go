@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/gateway"
 )
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -193,3 +195,53 @@ func TestEveryRequestGetsFreshLoaders(t *testing.T) {
 	e.mustQuery(updateUser, map[string]any{"input": map[string]any{"id": f.bob, "profile": map[string]any{"givenName": "Robert"}}})
 	assert.Equal(t, "Robert", at(e.mustQuery(q, map[string]any{"id": f.bob}), "user.profile.givenName"), "no cache outlives a request")
 }
+
+func TestTransportErrorsAreCoded(t *testing.T) {
+	e := newEnv(t, true)
+	for _, tc := range []struct {
+		name   string
+		req    *http.Request
+		status int
+		code   string
+	}{
+		{"PUT", httptest.NewRequest(http.MethodPut, "/graphql", strings.NewReader(`{}`)), http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED"},
+		{"text/plain POST", func() *http.Request {
+			r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ roles { name } }"}`))
+			r.Header.Set("Content-Type", "text/plain")
+			return r
+		}(), http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"},
+		{"mutation over GET", httptest.NewRequest(http.MethodGet, "/graphql?"+url.Values{"query": {`mutation { deleteUser(input: {id: "usr_1"}) { deletedUserId } }`}}.Encode(), nil),
+			http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED"},
+		{"GET variables not JSON", httptest.NewRequest(http.MethodGet, "/graphql?"+url.Values{"query": {`{ roles { name } }`}, "variables": {"notjson"}}.Encode(), nil),
+			http.StatusBadRequest, "BAD_REQUEST"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := e.do(tc.req)
+			assert.Equal(t, tc.status, resp.StatusCode)
+			r := decode(t, resp)
+			require.Len(t, r.Errors, 1)
+			assert.Equal(t, tc.code, r.Errors[0].code())
+			assert.NotEmpty(t, r.Errors[0].Extensions["requestId"])
+		})
+	}
+}
+
+func TestIntrospectionOffHidesTheSchema(t *testing.T) {
+	e := newEnv(t, false, func(c *gateway.Config) { c.Introspection = false })
+	assert.Equal(t, http.StatusNotFound, e.get("/schema.graphql").StatusCode)
+	r := e.query(`{ __schema { types { name } } }`, nil)
+	require.NotEmpty(t, r.Errors)
+}
+
+func TestReadinessDoesNotLeakTheCause(t *testing.T) {
+	e := newEnv(t, false, withDirectory(func(d directory.Directory) directory.Directory { return pingFails{d} }))
+	resp := e.get("/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	raw, _ := io.ReadAll(resp.Body)
+	assert.NotContains(t, string(raw), "secret")
+	assert.Contains(t, e.logs.String(), "/secret/path", "the cause is logged")
+}
+
+type pingFails struct{ directory.Directory }
+
+func (pingFails) Ping(context.Context) error { return errors.New("open /secret/path: denied") }

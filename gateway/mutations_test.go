@@ -1,11 +1,15 @@
 package gateway_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/usergraph/usergraph/directory"
 )
 
 const createUser = `mutation($input: CreateUserInput!) { createUser(input: $input) {
@@ -347,5 +351,95 @@ func TestMembershipRefusals(t *testing.T) {
 			assert.Equal(t, tc.field, fieldPath(errs[0]), tc.doc)
 			assert.Equal(t, tc.code, errs[0]["code"], tc.doc)
 		}
+	})
+}
+
+func TestMutationsOfOneDocumentSeeEachOthersWrites(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newEnv envMaker) {
+		e := newEnv(t, true)
+		f := e.fixture()
+		data := e.mustQuery(`mutation($u: ID!, $o: ID!) {
+			first: updateUser(input: {id: $u, externalId: "before"}) { user { memberships { organizationId } } }
+			second: addMembership(input: {userId: $u, organizationId: $o}) { membership { user { externalId memberships { organizationId } } } }
+			third: updateUser(input: {id: $u, externalId: "after"}) { user { externalId } }
+		}`, map[string]any{"u": f.bob, "o": f.orgB})
+		assert.Len(t, at(data, "first.user.memberships"), 1)
+		assert.Len(t, at(data, "second.membership.user.memberships"), 2, "the second mutation reads what the first wrote")
+		assert.Equal(t, "before", at(data, "second.membership.user.externalId"))
+		assert.Equal(t, "after", at(data, "third.user.externalId"))
+	})
+}
+
+func TestEmptyRoleListMeansNoRole(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newEnv envMaker) {
+		e := newEnv(t, true)
+		f := e.fixture()
+		data := e.mustQuery(createUser, map[string]any{"input": map[string]any{"organizationId": f.orgA, "email": "norole@fixture.test", "roles": []string{}}})
+		if e.backend == "scalekit" {
+			// Scalekit cannot hold a membership without a role: refused, not turned into
+			// the default role behind the caller's back.
+			errs := userErrorsOf(t, data, "createUser")
+			require.Len(t, errs, 1)
+			assert.Equal(t, "input.roles", fieldPath(errs[0]))
+			assert.Equal(t, "TOO_SHORT", errs[0]["code"])
+			assert.Nil(t, at(data, "createUser.user"))
+			return
+		}
+		assert.Equal(t, []any{}, at(data, "createUser.user.memberships.0.roles"))
+		data = e.mustQuery(`mutation($u: ID!, $o: ID!) { addMembership(input: {userId: $u, organizationId: $o, roles: []}) { membership { roles { name } } } }`,
+			map[string]any{"u": f.bob, "o": f.orgB})
+		assert.Equal(t, []any{}, at(data, "addMembership.membership.roles"))
+	})
+}
+
+func TestProfileNullIsRefused(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newEnv envMaker) {
+		e := newEnv(t, true)
+		f := e.fixture()
+		errs := userErrorsOf(t, e.mustQuery(updateUser, map[string]any{"input": map[string]any{"id": f.bob, "profile": nil}}), "updateUser")
+		require.Len(t, errs, 1)
+		assert.Equal(t, "input.profile", fieldPath(errs[0]))
+		assert.Equal(t, "REQUIRED", errs[0]["code"])
+	})
+}
+
+// failingDelete fails DeleteUser as an outage would.
+type failingDelete struct{ directory.Directory }
+
+func (failingDelete) DeleteUser(context.Context, string) error {
+	return fmt.Errorf("backend: %w", directory.ErrUnavailable)
+}
+
+func TestAFailingMutationKeepsTheResultsBeforeIt(t *testing.T) {
+	e := newEnv(t, true, withDirectory(func(d directory.Directory) directory.Directory { return failingDelete{d} }))
+	f := e.fixture()
+	r := e.query(`mutation($o: ID!, $u: ID!) {
+		a: createUser(input: {organizationId: $o, email: "kept@fixture.test"}) { user { id } }
+		b: deleteUser(input: {id: $u}) { deletedUserId } }`, map[string]any{"o": f.orgA, "u": f.bob})
+	require.Len(t, r.Errors, 1)
+	assert.Equal(t, "UPSTREAM_UNAVAILABLE", r.Errors[0].code())
+	assert.Regexp(t, `^usr_`, at(r.Data, "a.user.id"), "the created user's id still reaches the client")
+	assert.Nil(t, r.Data["b"])
+}
+
+func TestMembershipStatusChange(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newEnv envMaker) {
+		e := newEnv(t, true)
+		f := e.fixture()
+		data := e.mustQuery(`mutation($u: ID!, $o: ID!) { updateMembership(input: {userId: $u, organizationId: $o, status: INACTIVE}) {
+			membership { status } userErrors { field code } } }`, map[string]any{"u": f.bob, "o": f.orgA})
+		after := e.mustQuery(`query($u: ID!, $o: ID!) { user(id: $u) { membership(organizationId: $o) { status } } }`,
+			map[string]any{"u": f.bob, "o": f.orgA})
+		if e.backend == "scalekit" {
+			// Scalekit's API has no way to change a status: a clear refusal, nothing changed.
+			errs := userErrorsOf(t, data, "updateMembership")
+			require.Len(t, errs, 1)
+			assert.Equal(t, "input.status", fieldPath(errs[0]))
+			assert.Equal(t, "INVALID", errs[0]["code"])
+			assert.Equal(t, "ACTIVE", at(after, "user.membership.status"))
+			return
+		}
+		assert.Equal(t, "INACTIVE", at(data, "updateMembership.membership.status"))
+		assert.Equal(t, "INACTIVE", at(after, "user.membership.status"))
 	})
 }

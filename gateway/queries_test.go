@@ -292,3 +292,10 @@ func TestViewerIsNullWithoutAuthentication(t *testing.T) {
 		assert.Nil(t, e.mustQuery(`{ viewer { id } }`, nil)["viewer"])
 	})
 }
+
+func TestEmptyOrganizationFilterIsRefused(t *testing.T) {
+	e := newEnv(t, true)
+	r := e.query(`{ users(organizationId: "") { totalCount } }`, nil)
+	require.Len(t, r.Errors, 1)
+	assert.Equal(t, "BAD_USER_INPUT", r.Errors[0].code())
+}
