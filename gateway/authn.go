@@ -13,12 +13,6 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (auth.Caller, error)
 }
 
-// The codes of refused callers (DESIGN.md §3).
-const (
-	CodeUnauthenticated = "UNAUTHENTICATED"
-	CodeForbidden       = "FORBIDDEN"
-)
-
 // requireCaller answers 401 to a request without valid credentials before anything else
 // is read, and gives the others their caller (and a per-request cache of what the caller
 // may reach). Without an Authenticator every request is anonymous, hence refused: the

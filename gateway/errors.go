@@ -7,31 +7,13 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/usergraph/usergraph/directory"
-	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/policy"
-)
-
-// Error codes in extensions.code (DESIGN.md §3), besides those gqlgen sets itself
-// (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, COMPLEXITY_LIMIT_EXCEEDED).
-const (
-	CodeInternal            = "INTERNAL_SERVER_ERROR"
-	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
-	CodeRateLimited         = "RATE_LIMITED"
-	CodeDepthLimitExceeded  = "DEPTH_LIMIT_EXCEEDED"
-	// CodeComplexityLimitExceeded is the code gqlgen's own complexity limit uses too.
-	CodeComplexityLimitExceeded = "COMPLEXITY_LIMIT_EXCEEDED"
-	CodeMethodNotAllowed        = "METHOD_NOT_ALLOWED"
-	CodeUnsupportedMediaType    = "UNSUPPORTED_MEDIA_TYPE"
-	CodeMisdirectedRequest      = "MISDIRECTED_REQUEST"
-	// CodeServerBusy: the request waited for its turn until its deadline.
-	CodeServerBusy      = "SERVER_BUSY"
-	CodePayloadTooLarge = "PAYLOAD_TOO_LARGE"
-	CodeBadRequest      = "BAD_REQUEST"
 )
 
 // presentError gives every error a code. Errors built for the client (*gqlerror.Error made
@@ -43,7 +25,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if errors.As(err, &gqlErr) && gqlErr.Unwrap() == nil {
 			out := graphql.DefaultErrorPresenter(ctx, err)
 			if _, ok := out.Extensions["code"]; !ok {
-				setCode(out, graph.CodeBadUserInput)
+				setCode(out, CodeBadUserInput)
 			}
 			return out
 		}
@@ -62,7 +44,8 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			out.Message = "the directory backend is unavailable; retry later"
 			setCode(out, CodeUpstreamUnavailable)
 		case errors.As(err, &invalid):
-			setCode(out, graph.CodeBadUserInput)
+			// A refused argument of a query (mutations turn theirs into userErrors).
+			presentInvalidArgument(out, invalid)
 		case errors.Is(err, policy.ErrForbidden):
 			out.Message = "not allowed for this caller"
 			setCode(out, CodeForbidden)
@@ -74,6 +57,21 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Extensions["requestId"] = RequestID(ctx)
 		return out
 	}
+}
+
+// presentInvalidArgument shows a refused argument as BAD_USER_INPUT: the problems'
+// messages, and the first problem's field path in extensions.field.
+func presentInvalidArgument(out *gqlerror.Error, invalid *directory.InvalidInputError) {
+	setCode(out, CodeBadUserInput)
+	if len(invalid.Problems) == 0 {
+		return
+	}
+	msgs := make([]string, len(invalid.Problems))
+	for i, p := range invalid.Problems {
+		msgs[i] = p.Message
+	}
+	out.Message = strings.Join(msgs, "; ")
+	out.Extensions["field"] = invalid.Problems[0].Field
 }
 
 func setCode(err *gqlerror.Error, code string) {

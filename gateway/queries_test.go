@@ -195,9 +195,14 @@ func TestConnectionArgumentsAreChecked(t *testing.T) {
 			require.NotEmpty(t, r.Errors, doc)
 			assert.Equal(t, "BAD_USER_INPUT", r.Errors[0].code(), doc)
 		}
+		// The message is the rule, and extensions.field names the argument.
+		r := e.query(`{ users(first: 0) { totalCount } }`, nil)
+		require.Len(t, r.Errors, 1)
+		assert.Equal(t, "first must be between 1 and 100", r.Errors[0].Message)
+		assert.Equal(t, []any{"first"}, r.Errors[0].Extensions["field"])
 		// A cursor of one list is not accepted by another.
 		orgCursor := at(e.mustQuery(`{ organizations(first: 1) { pageInfo { endCursor } } }`, nil), "organizations.pageInfo.endCursor")
-		r := e.query(`query($c: String) { users(after: $c) { totalCount } }`, map[string]any{"c": orgCursor})
+		r = e.query(`query($c: String) { users(after: $c) { totalCount } }`, map[string]any{"c": orgCursor})
 		require.NotEmpty(t, r.Errors)
 		assert.Equal(t, "BAD_USER_INPUT", r.Errors[0].code())
 	})

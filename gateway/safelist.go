@@ -12,9 +12,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// CodeOperationNotAllowed refuses a document outside the safelist.
-const CodeOperationNotAllowed = "OPERATION_NOT_ALLOWED"
-
 // Safelist is the set of documents a locked-down gateway runs, by the SHA-256 (hex) of
 // their text, as automatic persisted queries name them.
 type Safelist map[string]string

@@ -14,7 +14,7 @@ func pageSize(first *int) (int, error) {
 		return defaultPageSize, nil
 	}
 	if *first < 1 || *first > directory.MaxPageSize {
-		return 0, badInput("first must be between 1 and 100", "first")
+		return 0, badArgument("first must be between 1 and 100", "first")
 	}
 	return *first, nil
 }

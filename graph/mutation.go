@@ -3,36 +3,11 @@ package graph
 import (
 	"context"
 	"errors"
-	"strings"
-
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/loaders"
 	"github.com/usergraph/usergraph/policy"
 )
-
-// CodeBadUserInput marks a query argument that cannot be used (DESIGN.md §3).
-const CodeBadUserInput = "BAD_USER_INPUT"
-
-// badInput is a GraphQL error for a bad query argument.
-func badInput(message string, field ...string) *gqlerror.Error {
-	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": CodeBadUserInput, "field": field}}
-}
-
-// argError turns a refused query argument (such as a foreign cursor) into BAD_USER_INPUT;
-// other errors pass through to the error presenter.
-func argError(err error) error {
-	var inv *directory.InvalidInputError
-	if !errors.As(err, &inv) || len(inv.Problems) == 0 {
-		return err
-	}
-	msgs := make([]string, len(inv.Problems))
-	for i, p := range inv.Problems {
-		msgs[i] = p.Message
-	}
-	return badInput(strings.Join(msgs, "; "), inv.Problems[0].Field...)
-}
 
 // maxUserErrors caps the problems reported for one input, so that an input of a thousand
 // bad keys cannot make a response ten times its size.
@@ -59,17 +34,6 @@ func userErrors(err error) ([]*directory.FieldError, error) {
 
 // noUserErrors is the empty, non-null userErrors list of a successful mutation.
 func noUserErrors() []*directory.FieldError { return []*directory.FieldError{} }
-
-// countSet counts the arguments that were given.
-func countSet(args ...*string) int {
-	n := 0
-	for _, a := range args {
-		if a != nil {
-			n++
-		}
-	}
-	return n
-}
 
 // write runs one mutation: the GraphQL input is converted, then written; problems with the
 // input from either step become the payload's userErrors, anything else is an error.

@@ -39,7 +39,7 @@ func (r *organizationResolver) Members(ctx context.Context, obj *directory.Organ
 	}
 	page, err := loaders.For(ctx).Members.Load(ctx, q)()
 	if err != nil {
-		return nil, argError(err)
+		return nil, err
 	}
 	return membershipConnection(page), nil
 }

@@ -53,7 +53,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*directory.User, error) {
 func (r *queryResolver) User(ctx context.Context, id *string, email *string, externalID *string) (*directory.User, error) {
 	l := loaders.For(ctx)
 	if countSet(id, email, externalID) != 1 {
-		return nil, badInput("user takes exactly one of id, email or externalId")
+		return nil, badArgument("user takes exactly one of id, email or externalId")
 	}
 	switch {
 	case id != nil:
@@ -72,13 +72,13 @@ func (r *queryResolver) Users(ctx context.Context, organizationID *string, first
 	}
 	if organizationID != nil && *organizationID == "" {
 		// An empty filter must not silently become "every organization".
-		return nil, badInput("organizationId must not be empty; omit it to list every user", "organizationId")
+		return nil, badArgument("organizationId must not be empty; omit it to list every user", "organizationId")
 	}
 	page, err := r.Directory.ListUsers(ctx, directory.UsersQuery{
 		OrganizationID: deref(organizationID), Search: deref(search), First: n, After: deref(after),
 	})
 	if err != nil {
-		return nil, argError(err)
+		return nil, err
 	}
 	loaders.For(ctx).PrimeUsers(ctx, page.Items...)
 	return userConnection(page), nil
@@ -86,7 +86,7 @@ func (r *queryResolver) Users(ctx context.Context, organizationID *string, first
 
 func (r *queryResolver) Organization(ctx context.Context, id *string, externalID *string) (*directory.Organization, error) {
 	if countSet(id, externalID) != 1 {
-		return nil, badInput("organization takes exactly one of id or externalId")
+		return nil, badArgument("organization takes exactly one of id or externalId")
 	}
 	l := loaders.For(ctx)
 	if id != nil {
@@ -102,7 +102,7 @@ func (r *queryResolver) Organizations(ctx context.Context, first *int, after *st
 	}
 	page, err := r.Directory.ListOrganizations(ctx, directory.PageQuery{First: n, After: deref(after)})
 	if err != nil {
-		return nil, argError(err)
+		return nil, err
 	}
 	loaders.For(ctx).PrimeOrganizations(ctx, page.Items...)
 	return organizationConnection(page), nil
