@@ -14,6 +14,7 @@ const (
 	OrgPrefix     = "org_"
 	RolePrefix    = "role_"
 	ProfilePrefix = "usp_"
+	DomainPrefix  = "dom_"
 )
 
 // idEpoch is the start of the clock inside ids.
