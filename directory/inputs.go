@@ -80,8 +80,10 @@ type ProfileUpdate struct {
 	Metadata         *MapPatch
 }
 
-// Apply returns p applied to a copy of the stored profile.
+// Apply returns p applied to a copy of the stored profile, with the name rule of
+// ComposeName.
 func (u *ProfileUpdate) Apply(p UserProfile) UserProfile {
+	before := p
 	for _, f := range []struct {
 		change Optional[*string]
 		field  **string
@@ -107,6 +109,7 @@ func (u *ProfileUpdate) Apply(p UserProfile) UserProfile {
 	if u.Metadata != nil {
 		p.Metadata = u.Metadata.Apply(p.Metadata)
 	}
+	u.composeNameAfter(before, &p)
 	return p
 }
 

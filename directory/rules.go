@@ -246,6 +246,9 @@ func (in *NewUser) Check() error {
 	c.externalID(in.ExternalID)
 	p := &in.Profile
 	c.profileStrings(p.Name, p.GivenName, p.FamilyName, p.PhoneNumber, p.Locale, p.Picture, p.PreferredUsername, p.Gender)
+	if p.Name == nil || strings.TrimSpace(*p.Name) == "" {
+		p.Name = ComposeName(p.GivenName, p.FamilyName)
+	}
 	c.groups(p.Groups, []string{"profile", "groups"})
 	c.problems = append(c.problems, CheckMap(p.CustomAttributes, "profile", "customAttributes")...)
 	c.problems = append(c.problems, CheckMap(p.Metadata, "profile", "metadata")...)

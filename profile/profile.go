@@ -263,7 +263,7 @@ func (n *Normalizer) Normalize(in Input) (*Profile, error) {
 	p.FamilyName = r.optional(fFamilyName, text(maxNameLen), nil)
 	p.Name = r.optional(fName, text(maxNameLen), nil)
 	if p.Name == nil {
-		p.Name = composeName(p.GivenName, p.FamilyName)
+		p.Name = directory.ComposeName(p.GivenName, p.FamilyName)
 	}
 	p.Picture = r.optional(fPicture, picture, nil)
 	p.PhoneNumber = r.optional(fPhoneNumber, phone(regionOf(p.Locale)), nil)
@@ -310,22 +310,6 @@ func quoteList(l []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return strings.Join(q, ", ")
-}
-
-func composeName(given, family *string) *string {
-	var parts []string
-	for _, s := range []*string{given, family} {
-		if s != nil {
-			parts = append(parts, *s)
-		}
-	}
-	if len(parts) == 0 {
-		return nil
-	}
-	if name, ok := clean(strings.Join(parts, " "), maxNameLen); ok {
-		return &name
-	}
-	return nil
 }
 
 func nameIDFormatOf(a *attrs) string {

@@ -6,6 +6,7 @@ package provision
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/usergraph/usergraph/directory"
@@ -37,6 +38,9 @@ type Result struct {
 // input (rawAttributes, organizationId, roles…). The steps are separate writes: if linking
 // fails after a create (another sign-in linked the account meanwhile), the user stays.
 func Provision(ctx context.Context, dir directory.Directory, n *profile.Normalizer, req Request, now time.Time) (*Result, error) {
+	if err := organizationExists(ctx, dir, req.Identity.OrganizationID); err != nil {
+		return nil, err
+	}
 	p, err := n.Normalize(req.Identity)
 	if err != nil {
 		return nil, err
@@ -137,4 +141,23 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// organizationExists refuses an organizationId that names no organization the caller can see
+// with NOT_FOUND, as createUser and addMembership do, whatever the id looks like: the same
+// wrong id gets the same answer from every mutation.
+func organizationExists(ctx context.Context, dir directory.Directory, id string) error {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return nil
+	}
+	orgs, err := dir.OrganizationsByID(ctx, []string{id})
+	if err != nil {
+		return err
+	}
+	if len(orgs) == 1 && orgs[0] != nil {
+		return nil
+	}
+	return directory.Invalid(directory.FieldError{Field: []string{"organizationId"}, Code: directory.CodeNotFound,
+		Message: fmt.Sprintf("there is no organization %q", id)})
 }

@@ -2,11 +2,16 @@
 // the fake Scalekit serves in tests, so that both backends start from the same people.
 package demo
 
-import "github.com/usergraph/usergraph/directory"
+import (
+	"fmt"
+
+	"github.com/usergraph/usergraph/directory"
+)
 
 // The data set: three organizations, a role catalogue and twenty users, some in two
-// organizations, some invited or inactive. Content is fixed; ids and times are made by whoever
-// stores it. Organization and user order here is creation order, hence id order.
+// organizations, some invited or inactive. Content and the ids of organizations and users are
+// fixed (see OrganizationID); other ids and times are made by whoever stores it. Organization
+// and user order here is creation order, hence id order.
 
 // Permission is one named capability.
 type Permission struct{ Name, Description string }
@@ -152,12 +157,12 @@ func Emails() []string {
 	return out
 }
 
-// Name is the display name: given and family name, or the given name alone.
+// Name is the display name, by the one name rule (directory.ComposeName).
 func (u User) Name() string {
-	if u.Family == "" {
-		return u.Given
+	if n := directory.ComposeName(&u.Given, &u.Family); n != nil {
+		return *n
 	}
-	return u.Given + " " + u.Family
+	return ""
 }
 
 // Inviter is the first admin of an organization, who sends its invitations.
@@ -167,6 +172,34 @@ func Inviter(org string) string {
 			if m.Org == org && len(m.Roles) > 0 && m.Roles[0] == "admin" {
 				return u.Email
 			}
+		}
+	}
+	return ""
+}
+
+// Seeded organizations and users have fixed ids, the same in every backend that seeds them
+// (the embedded stores and the fake Scalekit), so that the README and the playground can name
+// them: the kind's prefix and 19 digits counting from 1 in creation order. Ids made later
+// are larger (the embedded stores' carry the clock, the fake's count from 10^17), so the
+// seeded objects stay first in id order.
+func seedID(prefix string, n int) string { return fmt.Sprintf("%s%019d", prefix, n+1) }
+
+// OrganizationID is the fixed id of the seeded organization with this key ("acme"), or ""
+// when there is none.
+func OrganizationID(key string) string {
+	for i, o := range Organizations {
+		if o.Key == key {
+			return seedID("org_", i)
+		}
+	}
+	return ""
+}
+
+// ID is the fixed id of a seeded user (one of Users), or "" for any other.
+func (u User) ID() string {
+	for i, s := range Users {
+		if s.Email == u.Email {
+			return seedID("usr_", i)
 		}
 	}
 	return ""

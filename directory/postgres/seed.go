@@ -23,7 +23,7 @@ func seedIn(ctx context.Context, c conn) error {
 	}
 	orgIDs := map[string]string{}
 	for _, o := range demo.Organizations {
-		id := sqlkit.NewID(sqlkit.OrgPrefix)
+		id := demo.OrganizationID(o.Key)
 		orgIDs[o.Key] = id
 		if _, err := c.exec(ctx, `INSERT INTO organizations (id, display_name, external_id, metadata, create_time, update_time)
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, o.DisplayName, o.ExternalID, jsonText(o.Metadata), t, t); err != nil {
@@ -74,7 +74,7 @@ func insertSeedUser(ctx context.Context, c conn, su demo.User, orgIDs map[string
 		return &s
 	}
 	u := &directory.User{
-		ID: sqlkit.NewID(sqlkit.UserPrefix), Email: su.Email, ExternalID: opt(su.ExternalID),
+		ID: su.ID(), Email: su.Email, ExternalID: opt(su.ExternalID),
 		CreateTime: t, UpdateTime: t, Metadata: map[string]string{"source": "seed"},
 		Profile: directory.UserProfile{
 			ID: sqlkit.NewID(sqlkit.ProfilePrefix), GivenName: opt(su.Given), FamilyName: opt(su.Family),

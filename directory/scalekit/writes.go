@@ -134,7 +134,10 @@ func (c *Client) UpdateUser(ctx context.Context, in directory.UserUpdate) (*dire
 		body.ExternalID = clearable(in.ExternalID)
 	}
 	var current *directory.User
-	needsRead := in.Metadata != nil || (in.Profile != nil && (in.Profile.CustomAttributes != nil || in.Profile.Metadata != nil))
+	// The name rule (directory.ComposeName) needs the stored names when the given or family
+	// name changes, or the name is cleared, as do merged maps.
+	needsRead := in.Metadata != nil || (in.Profile != nil && (in.Profile.CustomAttributes != nil || in.Profile.Metadata != nil ||
+		nameMayFollow(in.Profile)))
 	if needsRead {
 		var err error
 		if current, err = c.getUser(ctx, userPath(in.ID)); err != nil {
@@ -159,6 +162,9 @@ func (c *Client) UpdateUser(ctx context.Context, in directory.UserUpdate) (*dire
 			GivenName: clearable(pu.GivenName), FamilyName: clearable(pu.FamilyName), Name: clearable(pu.Name),
 			Locale: clearable(pu.Locale), PhoneNumber: clearable(pu.PhoneNumber),
 			PreferredUsername: clearable(pu.PreferredUsername), Picture: clearable(pu.Picture), Gender: clearable(pu.Gender),
+		}
+		if nameMayFollow(pu) {
+			pb.Name = clearable(directory.Some(pu.Apply(current.Profile).Name))
 		}
 		if pu.Groups.Set {
 			groups := append([]string{}, pu.Groups.Value...)
@@ -191,6 +197,12 @@ func (c *Client) UpdateUser(ctx context.Context, in directory.UserUpdate) (*dire
 		return nil, invalidFrom(err, userFields)
 	}
 	return c.userFrom(ctx, resp)
+}
+
+// nameMayFollow: the update may change the name through the name rule, which then needs
+// the stored profile.
+func nameMayFollow(pu *directory.ProfileUpdate) bool {
+	return !(pu.Name.Set && pu.Name.Value != nil) && (pu.Name.Set || pu.GivenName.Set || pu.FamilyName.Set)
 }
 
 // DeleteUser deletes a user and all of its memberships.

@@ -24,7 +24,7 @@ func (s *Store) seed(ctx context.Context) error {
 		}
 		orgIDs := map[string]string{}
 		for _, o := range demo.Organizations {
-			id := sqlkit.NewID(sqlkit.OrgPrefix)
+			id := demo.OrganizationID(o.Key)
 			orgIDs[o.Key] = id
 			if _, err := c.exec(ctx, `INSERT INTO organizations (id, display_name, external_id, metadata, create_time, update_time)
 				VALUES (?, ?, ?, ?, ?, ?)`, id, o.DisplayName, o.ExternalID, jsonText(o.Metadata), formatTime(t), formatTime(t)); err != nil {
@@ -79,7 +79,7 @@ func insertSeedUser(ctx context.Context, c conn, su demo.User, orgIDs map[string
 		return &s
 	}
 	u := &directory.User{
-		ID: sqlkit.NewID(sqlkit.UserPrefix), Email: su.Email, ExternalID: opt(su.ExternalID),
+		ID: su.ID(), Email: su.Email, ExternalID: opt(su.ExternalID),
 		CreateTime: t, UpdateTime: t, Metadata: map[string]string{"source": "seed"},
 		Profile: directory.UserProfile{
 			ID: sqlkit.NewID(sqlkit.ProfilePrefix), GivenName: opt(su.Given), FamilyName: opt(su.Family),

@@ -19,7 +19,7 @@ func (s *Server) seed() {
 	orgIDs := map[string]string{}
 	for i, d := range demo.Organizations {
 		o := &organization{
-			id: s.st.newID("org"), created: at(i), updated: at(i),
+			id: demo.OrganizationID(d.Key), created: at(i), updated: at(i),
 			displayName: d.DisplayName, externalID: d.ExternalID, metadata: cloneMap(d.Metadata),
 		}
 		s.st.addOrg(o)
@@ -28,7 +28,7 @@ func (s *Server) seed() {
 	for j, d := range demo.Users {
 		t := at(len(demo.Organizations) + j)
 		u := &user{
-			id: s.st.newID("usr"), created: t, updated: t,
+			id: d.ID(), created: t, updated: t,
 			email: d.Email, externalID: d.ExternalID,
 			metadata: map[string]string{"source": "seed"},
 			profile: profile{
