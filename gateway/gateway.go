@@ -69,6 +69,8 @@ type Config struct {
 	// MaxAliases caps aliased field selections with fragments expanded (default 100): an
 	// alias bomb asks for the same expensive field thousands of times under new names.
 	MaxAliases int
+	// MaxEntities caps the representations of one federation _entities call (default 1000).
+	MaxEntities int
 	// MaxRootFields caps an operation's top-level fields (default 30).
 	MaxRootFields int
 	// MaxComplexity caps the operation's cost: one per field, lists of connections
@@ -119,6 +121,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxAliases <= 0 {
 		c.MaxAliases = DefaultMaxAliases
+	}
+	if c.MaxEntities <= 0 {
+		c.MaxEntities = DefaultMaxEntities
 	}
 	if c.MaxRootFields <= 0 {
 		c.MaxRootFields = DefaultMaxRootFields
@@ -199,6 +204,7 @@ func NewExecutableSchema(r *graph.Resolver) graphql.ExecutableSchema {
 	c.Complexity.Query.Organizations = func(child int, first *int, _ *string) int {
 		return pageCost(first, child)
 	}
+	c.Complexity.SetEntitiesComplexity(entityCost)
 	c.Complexity.Organization.Members = func(child int, first *int, _ *string, status *directory.MembershipStatus) int {
 		if status != nil {
 			// A backend without a status filter (Scalekit) reads the whole organization
@@ -244,6 +250,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	srv.Use(observe.TracingExtension())
 	srv.Use(shapeLimit{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxAliases: cfg.MaxAliases, maxRootFields: cfg.MaxRootFields})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.Use(&entityCheck{max: cfg.MaxEntities})
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(recoverResolver(cfg.Logger))
 	return srv
