@@ -17,7 +17,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/usergraph/usergraph/directory"
@@ -232,9 +231,8 @@ func pageCost(first *int, child int) int {
 
 func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Server {
 	srv := handler.New(schema)
-	// GET carries queries only (gqlgen refuses mutations over GET); POST takes JSON.
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	// GET carries queries only; POST takes JSON; both answer as GraphQL over HTTP says.
+	srv.AddTransport(overHTTP{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Safelist != nil {
 		srv.Use(safelistExtension{cfg.Safelist})
