@@ -17,7 +17,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/usergraph/usergraph/directory"
@@ -69,6 +68,8 @@ type Config struct {
 	// MaxAliases caps aliased field selections with fragments expanded (default 100): an
 	// alias bomb asks for the same expensive field thousands of times under new names.
 	MaxAliases int
+	// MaxEntities caps the representations of one federation _entities call (default 1000).
+	MaxEntities int
 	// MaxRootFields caps an operation's top-level fields (default 30).
 	MaxRootFields int
 	// MaxComplexity caps the operation's cost: one per field, lists of connections
@@ -119,6 +120,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxAliases <= 0 {
 		c.MaxAliases = DefaultMaxAliases
+	}
+	if c.MaxEntities <= 0 {
+		c.MaxEntities = DefaultMaxEntities
 	}
 	if c.MaxRootFields <= 0 {
 		c.MaxRootFields = DefaultMaxRootFields
@@ -199,6 +203,7 @@ func NewExecutableSchema(r *graph.Resolver) graphql.ExecutableSchema {
 	c.Complexity.Query.Organizations = func(child int, first *int, _ *string) int {
 		return pageCost(first, child)
 	}
+	c.Complexity.SetEntitiesComplexity(entityCost)
 	c.Complexity.Organization.Members = func(child int, first *int, _ *string, status *directory.MembershipStatus) int {
 		if status != nil {
 			// A backend without a status filter (Scalekit) reads the whole organization
@@ -226,9 +231,8 @@ func pageCost(first *int, child int) int {
 
 func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Server {
 	srv := handler.New(schema)
-	// GET carries queries only (gqlgen refuses mutations over GET); POST takes JSON.
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	// GET carries queries only; POST takes JSON; both answer as GraphQL over HTTP says.
+	srv.AddTransport(overHTTP{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Safelist != nil {
 		srv.Use(safelistExtension{cfg.Safelist})
@@ -244,6 +248,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	srv.Use(observe.TracingExtension())
 	srv.Use(shapeLimit{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxAliases: cfg.MaxAliases, maxRootFields: cfg.MaxRootFields})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.Use(&entityCheck{max: cfg.MaxEntities})
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(recoverResolver(cfg.Logger))
 	return srv

@@ -822,7 +822,7 @@ func (ec *executionContext) _DeleteOrganizationPayload(ctx context.Context, sel 
 	return out
 }
 
-var organizationImplementors = []string{"Organization", "Node"}
+var organizationImplementors = []string{"Organization", "Node", "_Entity"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *directory.Organization) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)

@@ -249,7 +249,7 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
-var roleImplementors = []string{"Role", "Node"}
+var roleImplementors = []string{"Role", "Node", "_Entity"}
 
 func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj *directory.Role) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleImplementors)
@@ -329,6 +329,10 @@ func (ec *executionContext) marshalNPermission2ᚕgithubᚗcomᚋusergraphᚋuse
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNRole2githubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐRole(ctx context.Context, sel ast.SelectionSet, v directory.Role) graphql.Marshaler {
+	return ec._Role(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Role) graphql.Marshaler {

@@ -23,6 +23,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Entity() EntityResolver
 	Identity() IdentityResolver
 	Membership() MembershipResolver
 	Mutation() MutationResolver
@@ -58,6 +59,13 @@ type ComplexityRoot struct {
 	DeleteUserPayload struct {
 		DeletedUserID func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
+	}
+
+	Entity struct {
+		FindOrganizationByID func(childComplexity int, id string) int
+		FindRoleByID         func(childComplexity int, id string) int
+		FindUserByEmail      func(childComplexity int, email string) int
+		FindUserByID         func(childComplexity int, id string) int
 	}
 
 	Identity struct {
@@ -164,14 +172,16 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Node             func(childComplexity int, id string) int
-		NormalizeProfile func(childComplexity int, input model.IdentityInput) int
-		Organization     func(childComplexity int, id *string, externalID *string) int
-		Organizations    func(childComplexity int, first *int, after *string) int
-		Roles            func(childComplexity int) int
-		User             func(childComplexity int, id *string, email *string, externalID *string) int
-		Users            func(childComplexity int, organizationID *string, first *int, after *string, search *string) int
-		Viewer           func(childComplexity int) int
+		Node               func(childComplexity int, id string) int
+		NormalizeProfile   func(childComplexity int, input model.IdentityInput) int
+		Organization       func(childComplexity int, id *string, externalID *string) int
+		Organizations      func(childComplexity int, first *int, after *string) int
+		Roles              func(childComplexity int) int
+		User               func(childComplexity int, id *string, email *string, externalID *string) int
+		Users              func(childComplexity int, organizationID *string, first *int, after *string, search *string) int
+		Viewer             func(childComplexity int) int
+		__resolve__service func(childComplexity int) int
+		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
 
 	RemoveMembershipPayload struct {
@@ -253,6 +263,10 @@ type ComplexityRoot struct {
 		Picture             func(childComplexity int) int
 		PreferredUsername   func(childComplexity int) int
 	}
+
+	_Service struct {
+		SDL func(childComplexity int) int
+	}
 }
 
 type executableSchema graphql.ExecutableSchemaState[ResolverRoot, DirectiveRoot, ComplexityRoot]
@@ -333,6 +347,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteUserPayload.UserErrors(childComplexity), true
+
+	case "Entity.findOrganizationByID":
+		if e.ComplexityRoot.Entity.FindOrganizationByID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findOrganizationByID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindOrganizationByID(childComplexity, args["id"].(string)), true
+	case "Entity.findRoleByID":
+		if e.ComplexityRoot.Entity.FindRoleByID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findRoleByID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindRoleByID(childComplexity, args["id"].(string)), true
+	case "Entity.findUserByEmail":
+		if e.ComplexityRoot.Entity.FindUserByEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findUserByEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindUserByEmail(childComplexity, args["email"].(string)), true
+	case "Entity.findUserByID":
+		if e.ComplexityRoot.Entity.FindUserByID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findUserByID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindUserByID(childComplexity, args["id"].(string)), true
 
 	case "Identity.connectionId":
 		if e.ComplexityRoot.Identity.ConnectionID == nil {
@@ -881,6 +940,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query._service":
+		if e.ComplexityRoot.Query.__resolve__service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.__resolve__service(childComplexity), true
+	case "Query._entities":
+		if e.ComplexityRoot.Query.__resolve_entities == nil {
+			break
+		}
+
+		args, err := ec.field_Query__entities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
 	case "RemoveMembershipPayload.removedOrganizationId":
 		if e.ComplexityRoot.RemoveMembershipPayload.RemovedOrganizationID == nil {
@@ -1197,6 +1273,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserProfile.PreferredUsername(childComplexity), true
 
+	case "_Service.sdl":
+		if e.ComplexityRoot._Service.SDL == nil {
+			break
+		}
+
+		return e.ComplexityRoot._Service.SDL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1292,6 +1375,15 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/federation.graphqls", Input: `# usergraph is an Apollo Federation 2 subgraph. Users, organizations and roles are entities
+# (@key): another subgraph may add fields to them, and a router fetches them through
+# _entities by id (users also by email) under the caller's own authorization, exactly like
+# node(id:). Value types that every subgraph declares alike (PageInfo, UserError) are
+# @shareable; the deprecated profile aliases are @inaccessible, so the composed API starts
+# without them while direct clients keep them until they are removed.
+extend schema
+  @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@inaccessible"])
+`, BuiltIn: false},
 	{Name: "../schema/membership.graphqls", Input: `"A user's membership in an organization."
 type Membership {
   organizationId: ID!
@@ -1380,7 +1472,7 @@ extend type Mutation {
 }
 `, BuiltIn: false},
 	{Name: "../schema/organization.graphqls", Input: `"A tenant: a customer's organization."
-type Organization implements Node {
+type Organization implements Node @key(fields: "id") {
   id: ID!
   displayName: String!
   "Your own id for this organization."
@@ -1532,7 +1624,7 @@ extend type Mutation {
 }
 `, BuiltIn: false},
 	{Name: "../schema/role.graphqls", Input: `"A named set of permissions held through a membership."
-type Role implements Node {
+type Role implements Node @key(fields: "id") {
   id: ID!
   "Machine name, e.g. admin."
   name: String!
@@ -1564,7 +1656,7 @@ interface Node {
 }
 
 "Where a page of a connection ends."
-type PageInfo {
+type PageInfo @shareable {
   "True when more items follow the last one of this page."
   hasNextPage: Boolean!
   "Pass as ` + "`" + `after` + "`" + ` to read the next page; null on an empty page."
@@ -1603,7 +1695,7 @@ it in the same document.
 type Mutation
 
 "A problem with one input field. Nothing was written."
-type UserError {
+type UserError @shareable {
   "Path to the input field, from the mutation's arguments, e.g. [\"input\", \"email\"]."
   field: [String!]
   message: String!
@@ -1635,7 +1727,7 @@ enum UserErrorCode {
 }
 `, BuiltIn: false},
 	{Name: "../schema/user.graphqls", Input: `"A person, with a profile normalized across identity providers."
-type User implements Node {
+type User implements Node @key(fields: "id") @key(fields: "email") {
   id: ID!
   email: String!
   "Your own id for this user, unique in the environment."
@@ -1661,8 +1753,8 @@ type UserProfile {
   name: String
   givenName: String
   familyName: String
-  firstName: String @deprecated(reason: "Use givenName.")
-  lastName: String @deprecated(reason: "Use familyName.")
+  firstName: String @deprecated(reason: "Use givenName.") @inaccessible
+  lastName: String @deprecated(reason: "Use familyName.") @inaccessible
   email: String!
   emailVerified: Boolean!
   "E.164, e.g. +14155550100."
@@ -1719,8 +1811,8 @@ input UserProfileInput {
   name: String
   givenName: String
   familyName: String
-  firstName: String @deprecated(reason: "Use givenName.")
-  lastName: String @deprecated(reason: "Use familyName.")
+  firstName: String @deprecated(reason: "Use givenName.") @inaccessible
+  lastName: String @deprecated(reason: "Use familyName.") @inaccessible
   "E.164, e.g. +14155550100."
   phoneNumber: String
   "BCP 47 language tag; stored canonical (en_us becomes en-US)."
@@ -1786,6 +1878,79 @@ extend type Mutation {
   deleteUser(input: DeleteUserInput!): DeleteUserPayload
 }
 `, BuiltIn: false},
+	{Name: "../federation/directives.graphql", Input: `
+	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+	directive @composeDirective(name: String!) repeatable on SCHEMA
+	directive @extends on OBJECT | INTERFACE
+	directive @external on OBJECT | FIELD_DEFINITION
+	directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
+	directive @inaccessible on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	directive @interfaceObject on OBJECT
+	directive @link(import: [String!], url: String!) repeatable on SCHEMA
+	directive @override(from: String!, label: String) on FIELD_DEFINITION
+	directive @policy(policies: [[federation__Policy!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @provides(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requires(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requiresScopes(scopes: [[federation__Scope!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @shareable repeatable on FIELD_DEFINITION | OBJECT
+	directive @computedRequires on FIELD_DEFINITION
+	directive @tag(name: String!) repeatable on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	scalar _Any
+	scalar FieldSet
+	scalar federation__Policy
+	scalar federation__Scope
+`, BuiltIn: true},
+	{Name: "../federation/entity.graphql", Input: `
+# a union of all types that use the @key directive
+union _Entity = Organization | Role | User
+
+# fake type to build resolver interfaces for users to implement
+type Entity {
+	findOrganizationByID(id: ID!,): Organization!
+	findRoleByID(id: ID!,): Role!
+	findUserByID(id: ID!,): User!
+	findUserByEmail(email: String!,): User!
+}
+
+type _Service {
+  sdl: String
+}
+
+extend type Query {
+  _entities(representations: [_Any!]!): [_Entity]!
+  _service: _Service!
+}
+`, BuiltIn: true},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2181,6 +2346,14 @@ func (ec *executionContext) childFields_UserProfile(ctx context.Context, field g
 		return ec.fieldContext_UserProfile_metadata(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserProfile", field.Name)
+}
+
+func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sdl":
+		return ec.fieldContext__Service_sdl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type _Service", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -59,7 +59,7 @@ func (r *queryResolver) User(ctx context.Context, id *string, email *string, ext
 	case id != nil:
 		return l.UserByID.Load(ctx, *id)()
 	case email != nil:
-		return l.UserByEmail.Load(ctx, strings.TrimSpace(*email))()
+		return userByEmail(ctx, *email)
 	default:
 		return l.UserByExternalID.Load(ctx, *externalID)()
 	}

@@ -1,0 +1,171 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Media types of GraphQL responses (GraphQL over HTTP).
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// overHTTP is the GET and POST transport, answering as the GraphQL over HTTP spec says
+// where gqlgen's own transports differ (graphql-http's audit checks each rule):
+//   - a request that cannot run at all (a document that does not parse or validate,
+//     variables that do not coerce) is a request error: its response has errors and no
+//     data entry, and its status is 200 for application/json (so that clients of that
+//     older media type read the errors) and 400 for application/graphql-response+json
+//     (gqlgen answers 422 and "data": null);
+//   - a body without a query, or that is not a JSON object, is 400 in both;
+//   - the response's media type follows Accept, application/json when there is none.
+//
+// Everything else is gqlgen's executor: persisted queries, the error presenter, the
+// extensions.
+type overHTTP struct{}
+
+var _ graphql.Transport = overHTTP{}
+
+func (overHTTP) Supports(r *http.Request) bool {
+	if r.Header.Get("Upgrade") != "" {
+		return false
+	}
+	switch r.Method {
+	case http.MethodGet:
+		return true
+	case http.MethodPost:
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		return err == nil && (mt == mediaJSON || mt == mediaGraphQLResponse)
+	}
+	return false
+}
+
+func (overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	start := graphql.Now()
+	media := responseMediaType(r.Header.Get("Accept"))
+	w.Header().Set("Content-Type", media)
+	raw, err := readParams(r)
+	if err != nil {
+		writeRequestError(w, http.StatusBadRequest, gqlerror.List{{Message: err.Error(), Extensions: map[string]any{"code": CodeBadRequest}}})
+		return
+	}
+	raw.Headers = r.Header
+	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+
+	ctx := r.Context()
+	opCtx, errs := exec.CreateOperationContext(ctx, raw)
+	if errs != nil {
+		status := http.StatusOK
+		if media == mediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
+			status = http.StatusBadRequest
+		}
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		writeRequestError(w, status, resp.Errors)
+		return
+	}
+	if r.Method == http.MethodGet {
+		// checkTransport answers this first, with its code; kept so that a GET can never
+		// run a mutation whatever the middleware order.
+		if op := opCtx.Doc.Operations.ForName(opCtx.OperationName); op == nil || op.Operation != ast.Query {
+			w.Header().Set("Allow", "POST")
+			writeRequestError(w, http.StatusMethodNotAllowed, gqlerror.List{{Message: "only queries can be sent with GET; POST mutations",
+				Extensions: map[string]any{"code": CodeMethodNotAllowed}}})
+			return
+		}
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	writeBody(w, responses(ctx))
+}
+
+// readParams reads a request's query, operation name, variables and extensions: from the
+// URL of a GET, from the JSON object of a POST.
+func readParams(r *http.Request) (*graphql.RawParams, error) {
+	raw := &graphql.RawParams{}
+	if r.Method == http.MethodGet {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return nil, errors.New("the URL's query string does not parse")
+		}
+		raw.Query, raw.OperationName = q.Get("query"), q.Get("operationName")
+		for param, into := range map[string]any{"variables": &raw.Variables, "extensions": &raw.Extensions} {
+			if v := q.Get(param); v != "" {
+				if err := decodeJSON(strings.NewReader(v), into); err != nil {
+					return nil, errors.New(param + " is not a JSON object")
+				}
+			}
+		}
+	} else if err := decodeJSON(r.Body, raw); err != nil {
+		return nil, errors.New("the body is not a JSON object of query, operationName, variables and extensions")
+	}
+	if raw.Query == "" && raw.Extensions["persistedQuery"] == nil {
+		return nil, errors.New("the request has no query")
+	}
+	return raw, nil
+}
+
+func decodeJSON(r io.Reader, into any) error {
+	dec := json.NewDecoder(r)
+	dec.UseNumber() // as gqlgen: integers beyond 2^53 stay exact
+	if err := dec.Decode(into); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}
+
+// requestError is the response to a request that did not run: errors, and no data entry
+// (the GraphQL spec: "If an error was raised before execution begins, the data entry
+// should not be present").
+type requestError struct {
+	Errors gqlerror.List `json:"errors"`
+}
+
+func writeRequestError(w http.ResponseWriter, status int, errs gqlerror.List) {
+	w.WriteHeader(status)
+	writeBody(w, requestError{Errors: errs})
+}
+
+func writeBody(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only a value the executor built can get here, and it always marshals; the
+		// panic reaches recoverPanics, which answers a masked 500.
+		panic(err)
+	}
+	_, _ = w.Write(b)
+}
+
+// responseMediaType picks the response's media type from Accept: the first of the two
+// GraphQL media types it names (a wildcard or none: application/json, which every client
+// reads), and application/graphql-response+json when it names neither.
+func responseMediaType(accept string) string {
+	if strings.TrimSpace(accept) == "" {
+		return mediaJSON
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case "*/*", "application/*", mediaJSON:
+			return mediaJSON
+		case mediaGraphQLResponse:
+			return mediaGraphQLResponse
+		}
+	}
+	return mediaGraphQLResponse
+}
