@@ -33,6 +33,10 @@ type Options struct {
 	TokenTTL         time.Duration // expires_in of issued tokens; default 1h
 	Seed             bool          // load the demo data set (organizations and users; roles are always there)
 	ExpectViolations bool          // do not fail the test on contract violations (for tests of the validation itself)
+	// PartialMemberLists makes an organization's user list (and its search) carry only that
+	// organization's membership of each user; by default they carry all of them. Scalekit
+	// does not document which it does, and the client must be right either way.
+	PartialMemberLists bool
 }
 
 // Default credentials.

@@ -329,7 +329,7 @@ func (s *Server) deleteUser(q *request) (int, any) {
 func (s *Server) listUsers(q *request) (int, any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.userPage(q, s.st.users, pageRule{def: 10, max: 100, clamp: true})
+	return s.userPage(q, s.st.users, pageRule{def: 10, max: 100, clamp: true}, "")
 }
 
 func (s *Server) listOrganizationUsers(q *request) (int, any) {
@@ -339,7 +339,7 @@ func (s *Server) listOrganizationUsers(q *request) (int, any) {
 	if e != nil {
 		return 0, e
 	}
-	return s.userPage(q, s.orgUsers(org.id), pageRule{def: 10, max: 100})
+	return s.userPage(q, s.orgUsers(org.id), pageRule{def: 10, max: 100}, org.id)
 }
 
 func (s *Server) orgUsers(orgID string) []*user {
@@ -379,7 +379,7 @@ func (s *Server) searchUsers(q *request) (int, any) {
 			found = append(found, u)
 		}
 	}
-	return s.userPage(q, found, pageRule{def: 10, max: 30})
+	return s.userPage(q, found, pageRule{def: 10, max: 30}, "")
 }
 
 func (s *Server) searchOrganizationUsers(q *request) (int, any) {
@@ -399,17 +399,23 @@ func (s *Server) searchOrganizationUsers(q *request) (int, any) {
 			found = append(found, u)
 		}
 	}
-	return s.userPage(q, found, pageRule{def: 10, max: 30})
+	return s.userPage(q, found, pageRule{def: 10, max: 30}, org.id)
 }
 
-func (s *Server) userPage(q *request, all []*user, rule pageRule) (int, any) {
+// userPage answers a page of users; a member list (listedOrg set) holds only that
+// organization's memberships when the fake plays an environment with partial lists.
+func (s *Server) userPage(q *request, all []*user, rule pageRule, listedOrg string) (int, any) {
 	p, e := paginate(q, len(all), rule)
 	if e != nil {
 		return 0, e
 	}
 	out := userPage{Users: make([]wireUser, 0, p.end-p.start), NextPageToken: p.next, PrevPageToken: p.prev, TotalSize: len(all)}
 	for _, u := range all[p.start:p.end] {
-		out.Users = append(out.Users, s.st.wireUser(u))
+		w := s.st.wireUser(u)
+		if listedOrg != "" && s.opts.PartialMemberLists {
+			w.Memberships = slices.DeleteFunc(w.Memberships, func(m wireMembership) bool { return m.OrganizationID != listedOrg })
+		}
+		out.Users = append(out.Users, w)
 	}
 	return http.StatusOK, out
 }
