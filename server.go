@@ -207,7 +207,7 @@ func (c config) check() error {
 		return errors.New("SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET must be set together")
 	case set == 3 && c.databaseURL != "":
 		return errors.New("USERGRAPH_DATABASE_URL and SCALEKIT_* both choose a backend; set one of them")
-	case set == 3 && c.audience == "":
+	case backendName(c) == backendScalekit && c.audience == "":
 		// Every app of the environment gets tokens from the same issuer: without an
 		// audience, a token issued to another app would be accepted here.
 		return errors.New("with Scalekit, USERGRAPH_TOKEN_AUDIENCE must name the audience of the tokens this API accepts (\"*\" accepts any token of the environment)")
@@ -290,23 +290,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 }
 
 // introspectionOn: as chosen, else on for the embedded stores (a developer's playground)
-// and off in front of Scalekit (production data), per DESIGN.md.
+// and off in front of Scalekit (production data).
 func (c config) introspectionOn() bool {
 	if c.introspectionSet {
 		return c.introspection
 	}
-	return c.scalekitURL == ""
+	return backendName(c) != backendScalekit
 }
 
-// backendName is the one place that decides the backend from the configuration.
+// The backends, as named in metrics and traces.
+const (
+	backendSQLite   = "sqlite"
+	backendPostgres = "postgres"
+	backendScalekit = "scalekit"
+)
+
+// backendName is the one place that decides the backend from the configuration; every
+// other choice that depends on the backend asks it.
 func backendName(cfg config) string {
 	switch {
 	case cfg.databaseURL != "":
-		return "postgres"
+		return backendPostgres
 	case cfg.scalekitURL != "":
-		return "scalekit"
+		return backendScalekit
 	}
-	return "sqlite"
+	return backendSQLite
 }
 
 // oneLine flattens a multi-line error (pgx lists every address it tried) into the one line
@@ -322,7 +330,7 @@ const scalekitStartTimeout = 15 * time.Second
 // unreachable environment stop the start with one line); else the embedded store.
 func openDirectory(ctx context.Context, cfg config, log *slog.Logger) (directory.Directory, func() error, error) {
 	switch backendName(cfg) {
-	case "postgres":
+	case backendPostgres:
 		store, err := postgres.Open(ctx, cfg.databaseURL, postgres.Options{Seed: cfg.seed})
 		if err != nil {
 			// The DSN may hold a password: name the backend, not the string.
@@ -330,7 +338,7 @@ func openDirectory(ctx context.Context, cfg config, log *slog.Logger) (directory
 		}
 		log.Info("serving from PostgreSQL")
 		return store, store.Close, nil
-	case "sqlite":
+	case backendSQLite:
 		store, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Seed: cfg.seed})
 		if err != nil {
 			return nil, nil, fmt.Errorf("opening the embedded store %s: %w", cfg.db, err)

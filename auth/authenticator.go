@@ -94,8 +94,8 @@ type Authenticator struct {
 }
 
 // New validates cfg and returns an Authenticator. When JWKSURL is set it
-// starts fetching the key set in the background but does not wait for it;
-// use Ready to wait (e.g. in a readiness probe).
+// starts fetching the key set in the background but does not wait for it: a
+// token that arrives first waits for one fetch.
 func New(cfg Config) (*Authenticator, error) {
 	if cfg.JWKSURL == "" && cfg.LocalKeys == nil && len(cfg.APIKeys) == 0 {
 		return nil, errors.New("auth: no credential source configured (JWKSURL, LocalKeys or APIKeys)")
@@ -170,47 +170,22 @@ func (a *Authenticator) Close() error {
 	return a.remote.close()
 }
 
-// Ready reports whether bearer tokens can be verified: nil when there is no
-// remote key set or it has been fetched. If it has not, Ready tries one
-// (rate-limited) fetch and returns an error wrapping ErrKeysUnavailable if
-// that fails.
-func (a *Authenticator) Ready(ctx context.Context) error {
-	if a.remote == nil || a.remote.set() != nil {
-		return nil
-	}
-	err := a.remote.refresh(ctx)
-	if a.remote.set() != nil {
-		return nil
-	}
-	if err == nil {
-		return fmt.Errorf("auth: %w (fetch rate-limited; retrying later)", ErrKeysUnavailable)
-	}
-	return fmt.Errorf("auth: %w: %w", ErrKeysUnavailable, err)
-}
-
-// ScalekitJWKSURL returns the JWKS URL of a Scalekit environment,
-// "{envURL}/keys" (the path the Scalekit SDKs fetch; it is not part of the
-// REST API spec in /work/shared/scalekit).
-func ScalekitJWKSURL(envURL string) string {
-	return strings.TrimRight(envURL, "/") + "/keys"
-}
-
 // Authenticate identifies the caller of r.
 //
-//   - no Authorization and no X-API-Key header: Anonymous caller, nil error;
 //   - "Authorization: Bearer <jwt>": the verified token's User or Service;
 //   - "X-API-Key: <key>" or "Authorization: ApiKey <key>": a Service caller
 //     named by the key.
 //
-// Any other input fails with an error wrapping ErrUnauthenticated (an
-// *Error whose Reason is safe to show to clients); a caller is never
-// returned alongside an error.
+// Anything else fails with an error wrapping ErrUnauthenticated (an *Error
+// whose Reason is safe to show to clients), a request without credentials
+// too (ReasonNoCredentials): every caller Authenticate returns is known.
+// A caller is never returned alongside an error.
 func (a *Authenticator) Authenticate(r *http.Request) (Caller, error) {
 	authz := r.Header.Values("Authorization")
 	keys := r.Header.Values(APIKeyHeader)
 	switch {
 	case len(authz) == 0 && len(keys) == 0:
-		return Caller{Kind: Anonymous}, nil
+		return Caller{}, fail(ReasonNoCredentials, nil)
 	case len(authz)+len(keys) > 1:
 		return Caller{}, fail(ReasonConflicting, nil)
 	case len(keys) == 1:

@@ -167,7 +167,7 @@ func TestAuthenticateHeaders(t *testing.T) {
 		kind    Kind
 		reason  string
 	}{
-		{name: "no credentials", kind: Anonymous},
+		{name: "no credentials", reason: ReasonNoCredentials},
 		{name: "bearer", headers: map[string][]string{"Authorization": {"Bearer " + tok}}, kind: User},
 		{name: "bearer lower case, extra spaces", headers: map[string][]string{"Authorization": {"  bearer   " + tok + " "}}, kind: User},
 		{name: "api key header", headers: map[string][]string{"X-Api-Key": {plain}}, kind: Service},
@@ -318,11 +318,6 @@ func TestJWKSUnavailable(t *testing.T) {
 	must(t, err)
 	defer a.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := a.Ready(ctx); !errors.Is(err, ErrKeysUnavailable) {
-		t.Fatalf("Ready: %v", err)
-	}
 	_, err = a.Authenticate(bearer(sign(t, rsaKey, jwa.RS256(), userClaims(time.Now()), nil)))
 	if ReasonOf(err) != ReasonKeysUnavailable || !errors.Is(err, ErrKeysUnavailable) || !errors.Is(err, ErrUnauthenticated) {
 		t.Fatalf("got %v", err)
@@ -348,65 +343,18 @@ func TestNewConfigErrors(t *testing.T) {
 }
 
 func TestCallerHelpers(t *testing.T) {
-	if c := CallerFrom(context.Background()); c.Kind != Anonymous || c.Can("x") || c.HasRole("admin") {
+	if c := CallerFrom(context.Background()); !c.IsAnonymous() || c.IsService() {
 		t.Fatalf("default caller %+v", c)
 	}
-	u := Caller{Kind: User, UserID: "usr_1", Roles: []string{"admin"}, Permissions: []string{"users:write"}}
-	ctx := WithCaller(context.Background(), u)
-	got := CallerFrom(ctx)
-	if !got.HasRole("admin") || got.HasRole("member") || !got.Can("users:write") || got.Can("users:delete") || got.IsService() {
-		t.Fatalf("user helpers wrong: %+v", got)
+	u := Caller{Kind: User, UserID: "usr_1", Roles: []string{"admin"}}
+	if got := CallerFrom(WithCaller(context.Background(), u)); got.UserID != "usr_1" || got.IsService() || got.IsAnonymous() {
+		t.Fatalf("user caller %+v", got)
 	}
-	s := Caller{Kind: Service, ServiceName: "billing"}
-	if !s.IsService() || !s.Can("anything") || s.HasRole("admin") {
-		t.Fatal("service helpers wrong")
+	if s := (Caller{Kind: Service, ServiceName: "billing"}); !s.IsService() || s.IsAnonymous() {
+		t.Fatal("service caller")
 	}
 	if Anonymous.String() != "anonymous" || User.String() != "user" || Service.String() != "service" {
 		t.Fatal("Kind.String")
-	}
-}
-
-func TestMiddleware(t *testing.T) {
-	ks, err := GenerateKeySet()
-	must(t, err)
-	a, err := New(Config{Issuer: testIssuer, LocalKeys: ks})
-	must(t, err)
-	tok, err := ks.Mint(MintClaims{Issuer: testIssuer, Subject: "usr_9"}, time.Minute)
-	must(t, err)
-
-	var seen Caller
-	var errSeen error
-	h := Middleware(a, func(w http.ResponseWriter, r *http.Request, err error) {
-		errSeen = err
-		w.WriteHeader(http.StatusUnauthorized)
-	})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen = CallerFrom(r.Context())
-	}))
-
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, bearer(tok))
-	if seen.UserID != "usr_9" || errSeen != nil {
-		t.Fatalf("valid: %+v %v", seen, errSeen)
-	}
-
-	seen = Caller{Kind: Service}
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
-	if seen.Kind != Anonymous {
-		t.Fatalf("anonymous: %+v", seen)
-	}
-
-	seen = Caller{}
-	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, bearer(tok+"x"))
-	if rec.Code != http.StatusUnauthorized || !errors.Is(errSeen, ErrUnauthenticated) || seen.Kind != Anonymous || seen.UserID != "" {
-		t.Fatalf("invalid: code %d err %v seen %+v", rec.Code, errSeen, seen)
-	}
-
-	// Default error handler.
-	rec = httptest.NewRecorder()
-	Middleware(a, nil)(http.NotFoundHandler()).ServeHTTP(rec, bearer("x.y.z"))
-	if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") == "" || strings.Contains(rec.Body.String(), "x.y.z") {
-		t.Fatalf("default onError: %d %q", rec.Code, rec.Body.String())
 	}
 }
 

@@ -1,15 +1,13 @@
 package auth
 
-import (
-	"context"
-	"slices"
-)
+import "context"
 
 // Kind classifies a Caller.
 type Kind int
 
 const (
-	// Anonymous is a request without credentials.
+	// Anonymous is the zero Caller: what CallerFrom returns for a context that
+	// no authentication has passed. Authenticate never returns it.
 	Anonymous Kind = iota
 	// User is an end user authenticated with a JWT whose subject is a usr_ id.
 	User
@@ -58,27 +56,6 @@ func (c Caller) IsService() bool { return c.Kind == Service }
 
 // IsAnonymous reports whether c carries no credentials.
 func (c Caller) IsAnonymous() bool { return c.Kind == Anonymous }
-
-// HasRole reports whether the token named role r. Anonymous callers have no
-// roles.
-func (c Caller) HasRole(r string) bool {
-	return c.Kind != Anonymous && slices.Contains(c.Roles, r)
-}
-
-// Can reports whether c holds permission perm. Services may do everything
-// (DESIGN.md §4), so Can is always true for them; users need the permission
-// in their token; anonymous callers can do nothing. Tenant scoping (which
-// organization the permission applies to) is up to the caller of Can.
-func (c Caller) Can(perm string) bool {
-	switch c.Kind {
-	case Service:
-		return true
-	case User:
-		return slices.Contains(c.Permissions, perm)
-	default:
-		return false
-	}
-}
 
 type callerKey struct{}
 

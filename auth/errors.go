@@ -3,8 +3,8 @@ package auth
 import "errors"
 
 // ErrUnauthenticated is wrapped by every error Authenticate returns: the
-// request carried credentials that could not be accepted. The gateway maps
-// it to an HTTP 401.
+// request carried no credentials, or none that could be accepted. The
+// gateway maps it to an HTTP 401.
 var ErrUnauthenticated = errors.New("unauthenticated")
 
 // ErrKeysUnavailable is additionally wrapped when a token could not be
@@ -15,6 +15,7 @@ var ErrKeysUnavailable = errors.New("signing keys unavailable")
 // Reasons carried by *Error. They are short, fixed strings that are safe to
 // show to clients: they never contain any part of the presented credential.
 const (
+	ReasonNoCredentials     = "credentials required"
 	ReasonMalformedHeader   = "malformed authorization header"
 	ReasonUnsupportedScheme = "unsupported authorization scheme"
 	ReasonConflicting       = "conflicting credentials"

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,7 +63,7 @@ func TestLoadOrCreateKeySet(t *testing.T) {
 	must(t, err)
 	c, err := a.Authenticate(bearer(tok))
 	must(t, err)
-	if c.Kind != User || c.UserID != "usr_7" || c.OrganizationID != "org_3" || !c.HasRole("member") || !c.Can("users:read") || c.TokenID == "" {
+	if c.Kind != User || c.UserID != "usr_7" || c.OrganizationID != "org_3" || !slices.Equal(c.Roles, []string{"member"}) || !slices.Contains(c.Permissions, "users:read") || c.TokenID == "" {
 		t.Fatalf("caller %+v", c)
 	}
 

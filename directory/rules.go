@@ -11,7 +11,7 @@ import (
 	"golang.org/x/text/language"
 )
 
-// Limits from Scalekit's API (../shared/scalekit/API.md), enforced on every backend so that
+// Limits from Scalekit's API (docs/scalekit-api.md), enforced on every backend so that
 // the embedded store never accepts what Scalekit would refuse.
 const (
 	MaxMapPairs        = 20

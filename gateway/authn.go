@@ -13,32 +13,31 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (auth.Caller, error)
 }
 
-// requireCaller answers 401 to a request without valid credentials before anything else
-// is read, and gives the others their caller (and a per-request cache of what the caller
-// may reach). Without an Authenticator every request is anonymous, hence refused: the
-// gateway is never open by accident.
+// requireCaller answers a request that package auth does not accept (401, or 503 while the
+// signing keys cannot be fetched) before anything else is read, and gives the others their
+// caller (and a per-request cache of what the caller may reach). Without an Authenticator
+// every request is refused: the gateway is never open by accident.
 func requireCaller(a Authenticator) func(http.Handler) http.Handler {
+	if a == nil {
+		a = refuseAll{}
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			caller := auth.Caller{}
-			var err error
-			if a != nil {
-				caller, err = a.Authenticate(r)
-			}
+			caller, err := a.Authenticate(r)
 			switch {
 			case errors.Is(err, auth.ErrKeysUnavailable):
 				w.Header().Set("Retry-After", "5")
 				writeGraphQLError(w, http.StatusServiceUnavailable, "the signing keys cannot be fetched now; retry later",
 					CodeUpstreamUnavailable, RequestID(r.Context()))
 				return
-			case err != nil:
-				w.Header().Set("WWW-Authenticate", `Bearer realm="usergraph"`)
-				writeGraphQLError(w, http.StatusUnauthorized, "unauthenticated: "+auth.ReasonOf(err), CodeUnauthenticated, RequestID(r.Context()))
-				return
-			case caller.IsAnonymous():
+			case auth.ReasonOf(err) == auth.ReasonNoCredentials:
 				w.Header().Set("WWW-Authenticate", `Bearer realm="usergraph"`)
 				writeGraphQLError(w, http.StatusUnauthorized,
 					"credentials required: send Authorization: Bearer <token> or X-API-Key: <key>", CodeUnauthenticated, RequestID(r.Context()))
+				return
+			case err != nil:
+				w.Header().Set("WWW-Authenticate", `Bearer realm="usergraph"`)
+				writeGraphQLError(w, http.StatusUnauthorized, "unauthenticated: "+auth.ReasonOf(err), CodeUnauthenticated, RequestID(r.Context()))
 				return
 			}
 			noteCaller(r.Context(), caller)
@@ -46,6 +45,13 @@ func requireCaller(a Authenticator) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+// refuseAll stands in for a missing Authenticator.
+type refuseAll struct{}
+
+func (refuseAll) Authenticate(*http.Request) (auth.Caller, error) {
+	return auth.Caller{}, &auth.Error{Reason: auth.ReasonNoCredentials}
 }
 
 // servicesOnly answers 403 to callers that are not services.

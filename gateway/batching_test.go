@@ -146,7 +146,7 @@ const userMemberships = `query($id: ID!) { user(id: $id) { email profile { name 
 	memberships { status organization { displayName } roles { name } } } }`
 
 // BenchmarkLatency: with every backend call taking L = 20 ms, a query should take about
-// depth × L plus the gateway's own time (DESIGN.md §5: + 5 ms). Each sub-run is one batch
+// depth × L plus the gateway's own time (the target: + 5 ms, docs/benchmarks.md). Each sub-run is one batch
 // idle gap — shorter and longer than the 1 ms default, and the library's 16 ms fixed
 // window — so the default is a measured choice; sql/op shows whether a level was split.
 func BenchmarkLatency(b *testing.B) {

@@ -14,7 +14,7 @@ import (
 	"github.com/usergraph/usergraph/loaders"
 )
 
-// referenceHandler is the reference GraphQL server of DESIGN.md §5: plain gqlgen with the
+// referenceHandler is the reference GraphQL server (docs/benchmarks.md): plain gqlgen with the
 // same schema, resolvers and per-request loaders over the same store, and nothing else —
 // no authentication, authorization policy, limits, metrics, tracing or access log. The
 // difference to the gateway is what those cost.

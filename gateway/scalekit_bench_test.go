@@ -10,7 +10,7 @@ import (
 	"github.com/usergraph/usergraph/directory/scalekit"
 )
 
-// scalekitLatency is L of DESIGN.md §5: the fake answers every call after it.
+// scalekitLatency is L of docs/benchmarks.md: the fake answers every call after it.
 const scalekitLatency = 20 * time.Millisecond
 
 // BenchmarkScalekitLatency runs the deep members query (100 members, each in two

@@ -8,7 +8,7 @@ import (
 // defaultPageSize applies when a client sends first: null.
 const defaultPageSize = 20
 
-// pageSize checks a connection's first argument (1–100, DESIGN.md §2).
+// pageSize checks a connection's first argument: 1–100, the most one backend page holds.
 func pageSize(first *int) (int, error) {
 	if first == nil {
 		return defaultPageSize, nil

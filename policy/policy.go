@@ -4,7 +4,7 @@
 // node(id:), nested fields, member lists, searches, pages and mutations alike — so no path
 // can bypass the rules, and resolvers need not repeat them.
 //
-// The rules (DESIGN.md §4):
+// The rules (docs/architecture.md explains where they sit):
 //   - a service may do everything;
 //   - a user sees itself, the organizations where it holds an ACTIVE membership, and the
 //     users who are members of those; of another user it sees only the memberships in
@@ -33,7 +33,8 @@ import (
 // FORBIDDEN error code.
 var ErrForbidden = errors.New("forbidden")
 
-// AdminPermission and AdminRole mark an organization admin (DESIGN.md §4).
+// AdminPermission and AdminRole mark an organization admin: either one, in an ACTIVE
+// membership, is enough.
 const (
 	AdminPermission = "users:write"
 	AdminRole       = "admin"

@@ -1,5 +1,5 @@
 // Package scalekit is the Scalekit backend: a directory.Directory that speaks Scalekit's
-// documented REST API (../shared/scalekit/API.md) with OAuth2 client credentials. The Go SDK
+// documented REST API (docs/scalekit-api.md) with OAuth2 client credentials. The Go SDK
 // cannot be used here, and the REST API is the stable public contract anyway.
 //
 // Scalekit has no get-many endpoint, so batch reads fan out one request per distinct key,

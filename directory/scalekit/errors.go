@@ -33,7 +33,7 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("scalekit: HTTP %d (code %d %s): %s", e.status, e.code, e.errorCode, msg)
 }
 
-// envelope is google.rpc.Status as Scalekit marshals it (API.md §7).
+// envelope is google.rpc.Status as Scalekit marshals it (docs/scalekit-api.md, Errors).
 type envelope struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`

@@ -13,7 +13,7 @@ import (
 	"github.com/usergraph/usergraph/directory"
 )
 
-// Page sizes: the largest each Scalekit list accepts (API.md §4.1), so that one call
+// Page sizes: the largest each Scalekit list accepts (docs/scalekit-api.md), so that one call
 // answers the GraphQL page sizes we allow (1–100).
 const (
 	listPageSize   = 100
@@ -23,7 +23,7 @@ const (
 // emailSearchPages bounds the search pages read to find one email.
 const emailSearchPages = 5
 
-// Search bounds that Scalekit enforces (API.md §4.1).
+// Search bounds that Scalekit enforces (docs/scalekit-api.md).
 const (
 	minSearch = 3
 	maxSearch = 100

@@ -9,7 +9,7 @@ import (
 	"github.com/usergraph/usergraph/directory"
 )
 
-// This file is the one place where Scalekit's wire shapes (API.md §5, snake_case) meet the
+// This file is the one place where Scalekit's wire shapes (snake_case, docs/scalekit-api.md) meet the
 // domain types. Decoding is defensive: any field may be absent, zero or null, and an empty
 // string means "unset" for optional attributes, as Scalekit emits "" for unset strings.
 
@@ -68,7 +68,7 @@ type wireProfile struct {
 	ExternalIdentities  []wireIdentity    `json:"external_identities"`
 }
 
-// wireIdentity is an account Scalekit recorded when the user signed in (API.md §5).
+// wireIdentity is an account Scalekit recorded when the user signed in.
 type wireIdentity struct {
 	ConnectionID       string   `json:"connection_id"`
 	ConnectionType     string   `json:"connection_type"`
@@ -169,7 +169,7 @@ func orEmpty(m map[string]string) map[string]string {
 }
 
 // user maps a wire user to the domain. Its memberships are complete (Scalekit embeds all of
-// a user's memberships in every user it returns, API.md §5), so they go along for the
+// a user's memberships in every user it returns), so they go along for the
 // loaders to prime from. Role ids missing from a membership are left empty for
 // fillRoleIDs to resolve by name.
 func (w *wireUser) user() *directory.User {
@@ -314,7 +314,7 @@ func (w *wireRole) role() *directory.Role {
 	return r
 }
 
-// Request bodies (API.md §4). Pointers and omitempty keep absent what the caller did not
+// Request bodies, unwrapped (docs/scalekit-api.md). Pointers and omitempty keep absent what the caller did not
 // set: Scalekit changes only the fields that are present.
 type (
 	createUserBody struct {

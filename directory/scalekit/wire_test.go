@@ -11,7 +11,7 @@ import (
 	"github.com/usergraph/usergraph/directory"
 )
 
-// Scalekit may leave any field out, send it as null or as its zero value (API.md §1); a
+// Scalekit may leave any field out, send it as null or as its zero value (docs/scalekit-api.md); a
 // user must decode whatever the mix.
 func TestUserDecodesAbsentNullAndZeroFields(t *testing.T) {
 	for name, body := range map[string]string{
