@@ -18,3 +18,17 @@ func TestPlaygroundRunsAQueryAgainstTheGateway(t *testing.T) {
 	q := url.Values{"query": {"{ roles { name permissions { name } } }"}}
 	playgroundtest.RunQueryInBrowser(t, srv.URL+"/?"+q.Encode(), `"users:write"`)
 }
+
+// tourTabs are the titles GraphiQL gives the tour's tabs (their operation names).
+var tourTabs = []string{"UsersAndViewer", "OrganizationMembers", "CreateUser", "NormalizeSAMLProfile"}
+
+// TestPlaygroundTourRunsItsFirstTab opens the playground as a newcomer does, with no query in
+// the URL: the tour's named tabs are there, and the first one runs with the playground's
+// pre-filled credentials (the page's own, not the tests') and shows the seeded users.
+func TestPlaygroundTourRunsItsFirstTab(t *testing.T) {
+	testAuthenticator(t) // makes testAPIKey
+	e := newEnv(t, true, withPlaygroundHeaders(map[string]string{"X-API-Key": testAPIKey}))
+	srv := httptest.NewServer(e.raw)
+	defer srv.Close()
+	playgroundtest.RunFirstTabInBrowser(t, srv.URL+"/", `"wile.coyote@acme.test"`, tourTabs...)
+}

@@ -258,11 +258,11 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 // only to a browser connected directly over loopback: a request relayed by a proxy on the
 // same host, or from anywhere else, gets the page without them.
 func playgroundFor(headers map[string]string) http.Handler {
-	plain := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph"})
+	plain := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph", Tabs: PlaygroundTour})
 	if headers == nil {
 		return plain
 	}
-	withToken := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph", Headers: headers})
+	withToken := playground.Handler(playground.Options{Endpoint: "/graphql", Title: "usergraph", Headers: headers, Tabs: PlaygroundTour})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if directLoopback(r) {
 			withToken.ServeHTTP(w, r)

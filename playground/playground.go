@@ -51,6 +51,19 @@ type Options struct {
 	// development token). They are sent because they are in the editor, so a
 	// user can see, edit or delete them.
 	Headers map[string]string
+	// Tabs, when set, are the tabs the playground opens with on a browser that has none
+	// stored yet (GraphiQL keeps a user's tabs in local storage), each with Headers; a
+	// ?query= link opens its own document instead. GraphiQL titles a tab with the name of
+	// its operation, so name them.
+	Tabs []Tab
+}
+
+// Tab is one pre-filled playground tab.
+type Tab struct {
+	// Query is the GraphQL document.
+	Query string `json:"query"`
+	// Variables is a JSON object, as typed into the variables editor; "" for none.
+	Variables string `json:"variables,omitempty"`
 }
 
 //go:embed assets/*.js assets/*.css assets/LICENSE.* assets/VERSIONS assets/SHA256SUMS assets/index.html
@@ -149,6 +162,7 @@ type assetURLs struct {
 type pageConfig struct {
 	Endpoint   string            `json:"endpoint"`
 	Headers    map[string]string `json:"headers,omitempty"`
+	Tabs       []Tab             `json:"tabs,omitempty"`
 	StyleNonce string            `json:"styleNonce"`
 }
 
@@ -162,6 +176,7 @@ type handler struct {
 	title    string
 	endpoint string
 	headers  map[string]string
+	tabs     []Tab
 	// cspFormat has one %s for the per-request style nonce.
 	cspFormat string
 }
@@ -177,6 +192,7 @@ func Handler(opts Options) http.Handler {
 	h := &handler{
 		title:    opts.Title,
 		endpoint: opts.Endpoint,
+		tabs:     append([]Tab(nil), opts.Tabs...),
 	}
 	if h.title == "" {
 		h.title = "usergraph playground"
@@ -279,6 +295,7 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 		Config: pageConfig{
 			Endpoint:   h.endpoint,
 			Headers:    h.headers,
+			Tabs:       h.tabs,
 			StyleNonce: nonce,
 		},
 		Assets: pageURLs,

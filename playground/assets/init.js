@@ -69,9 +69,18 @@
 	if (config.headers && Object.keys(config.headers).length > 0) {
 		props.headers = JSON.stringify(config.headers, null, 2);
 		props.defaultHeaders = props.headers;
-		if (!props.defaultEditorToolsVisibility) {
-			props.defaultEditorToolsVisibility = 'headers';
-		}
+	}
+
+	// The server's tour: the tabs a browser opens with when it has none stored.
+	// A ?query= link asks for its own document, which defaultTabs would hide.
+	if (!params.has('query') && config.tabs && config.tabs.length > 0) {
+		props.defaultTabs = config.tabs.map(function (tab) {
+			return { query: tab.query, variables: tab.variables || '', headers: props.headers };
+		});
+		props.defaultEditorToolsVisibility = 'variables';
+	}
+	if (props.headers && !props.defaultEditorToolsVisibility) {
+		props.defaultEditorToolsVisibility = 'headers';
 	}
 
 	root.textContent = '';

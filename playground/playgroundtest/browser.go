@@ -37,6 +37,7 @@ import (
 const (
 	queryEditorSelector   = ".graphiql-query-editor .CodeMirror"
 	executeButtonSelector = "button.graphiql-execute-button"
+	tabsSelector          = ".graphiql-sessions"
 )
 
 // resultJS returns the whole text of the result pane. It asks CodeMirror for
@@ -72,6 +73,18 @@ const defaultTimeout = 90 * time.Second
 // playground must work without internet access. It skips the test when no
 // Chromium is installed, unless USERGRAPH_REQUIRE_BROWSER=1.
 func RunQueryInBrowser(t testing.TB, pageURL string, wantSubstring string) {
+	t.Helper()
+	runInBrowser(t, pageURL, wantSubstring, nil)
+}
+
+// RunFirstTabInBrowser is RunQueryInBrowser for a page that opens with several tabs: it also
+// waits until the page shows each of wantTabs (the tabs' titles) and runs the active tab.
+func RunFirstTabInBrowser(t testing.TB, pageURL string, wantSubstring string, wantTabs ...string) {
+	t.Helper()
+	runInBrowser(t, pageURL, wantSubstring, wantTabs)
+}
+
+func runInBrowser(t testing.TB, pageURL string, wantSubstring string, wantTabs []string) {
 	t.Helper()
 	require := os.Getenv("USERGRAPH_REQUIRE_BROWSER") == "1"
 	if testing.Short() && !require {
@@ -138,9 +151,17 @@ func RunQueryInBrowser(t testing.TB, pageURL string, wantSubstring string) {
 	}
 	if runErr == nil {
 		stepsCtx, cancelSteps := context.WithTimeout(browserCtx, timeout)
+		tabs := make([]string, len(wantTabs))
+		for i, name := range wantTabs {
+			tabs[i] = jsString(name)
+		}
 		runErr = chromedp.Do(stepsCtx,
 			chromedp.Navigate(pageURL),
 			chromedp.WaitVisible(chromedp.CSS(queryEditorSelector)),
+			chromedp.Poll[chromedp.Void](fmt.Sprintf("[%s].every(n => (document.querySelector(%s) || {innerText: ''}).innerText.includes(n))",
+				strings.Join(tabs, ","), jsString(tabsSelector)),
+				chromedp.WithPollingInterval(100*time.Millisecond),
+				chromedp.WithPollingTimeout(0)),
 			chromedp.Click(chromedp.CSS(executeButtonSelector)),
 			chromedp.Poll[chromedp.Void](fmt.Sprintf("%s.includes(%s)", resultJS, jsString(wantSubstring)),
 				chromedp.WithPollingInterval(100*time.Millisecond),
