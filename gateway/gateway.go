@@ -244,6 +244,9 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	// Loader batches leave when every field of the request waits on one, not after a
+	// timer (package loaders, dispatch.go).
+	srv.Use(loaders.NewDispatcher(schema.Schema()))
 	srv.Use(cfg.Metrics.Extension())
 	srv.Use(observe.TracingExtension())
 	srv.Use(shapeLimit{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxAliases: cfg.MaxAliases, maxRootFields: cfg.MaxRootFields})
