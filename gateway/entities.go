@@ -10,7 +10,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/usergraph/usergraph/graph"
 )
 
 // DefaultMaxEntities caps the representations of one _entities call. A router sends one
@@ -99,7 +98,7 @@ func (c *entityCheck) entities(ctx context.Context, fc *graphql.FieldContext, ne
 		if msg := c.problem(rep); msg != "" {
 			return nil, &gqlerror.Error{
 				Message:    fmt.Sprintf("representations[%d]: %s", i, msg),
-				Extensions: map[string]any{"code": graph.CodeBadUserInput, "field": []any{"representations", i}},
+				Extensions: map[string]any{"code": CodeBadUserInput, "field": []any{"representations", i}},
 			}
 		}
 	}
