@@ -244,7 +244,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	srv.Use(observe.TracingExtension())
 	srv.Use(shapeLimit{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxAliases: cfg.MaxAliases, maxRootFields: cfg.MaxRootFields})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
-	srv.SetErrorPresenter(presentError(cfg.Logger))
+	srv.SetErrorPresenter(PresentError(cfg.Logger))
 	srv.SetRecoverFunc(recoverResolver(cfg.Logger))
 	return srv
 }
