@@ -1,8 +1,8 @@
 package gateway
 
 // Every code a client can find in an error's extensions.code. Clients branch on these, so
-// the spelling is part of the API (docs/architecture.md lists when each is sent). gqlgen
-// sets GRAPHQL_PARSE_FAILED and GRAPHQL_VALIDATION_FAILED itself; the problems inside a
+// the spelling is part of the API (docs/architecture.md, Errors). gqlgen sets
+// GRAPHQL_PARSE_FAILED and GRAPHQL_VALIDATION_FAILED itself; the problems inside a
 // mutation's userErrors have their own codes, directory.ErrorCode.
 const (
 	// CodeBadUserInput: an argument that cannot be used (first out of range, a foreign

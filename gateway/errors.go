@@ -16,10 +16,10 @@ import (
 	"github.com/usergraph/usergraph/policy"
 )
 
-// presentError gives every error a code. Errors built for the client (*gqlerror.Error made
+// PresentError gives every error a code. Errors built for the client (*gqlerror.Error made
 // by us or by gqlgen) keep their message; everything else is classified by its type — never
 // by its text — and anything unexpected is masked, logged and tagged with the request id.
-func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+func PresentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var gqlErr *gqlerror.Error
 		if errors.As(err, &gqlErr) && gqlErr.Unwrap() == nil {

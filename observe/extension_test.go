@@ -3,6 +3,7 @@ package observe_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -47,6 +48,8 @@ func newGraphQL(t *testing.T, m *observe.Metrics) http.Handler {
 
 	srv := handler.New(gateway.NewExecutableSchema(&graph.Resolver{Directory: dir}))
 	srv.AddTransport(transport.POST{})
+	// The gateway's presenter gives errors their codes, as in the server.
+	srv.SetErrorPresenter(gateway.PresentError(slog.New(slog.DiscardHandler)))
 	srv.Use(m.Extension())
 	srv.Use(observe.TracingExtension())
 	// A wide idle gap keeps each level in one batch however slowly goroutines start (the
