@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -275,9 +276,15 @@ func playgroundFor(headers map[string]string) http.Handler {
 	})
 }
 
+// proxyHeaders are headers that proxies, load balancers and CDNs add; one of them, even
+// empty, means the request was relayed. Any X-Forwarded-* or X-Original-* header counts too.
+var proxyHeaders = map[string]bool{"Forwarded": true, "Via": true, "X-Real-Ip": true, "Cf-Connecting-Ip": true,
+	"True-Client-Ip": true, "X-Client-Ip": true, "X-Cluster-Client-Ip": true, "Fastly-Client-Ip": true,
+	"X-Envoy-External-Address": true, "X-Proxyuser-Ip": true, "Cf-Ray": true, "X-Amzn-Trace-Id": true}
+
 func directLoopback(r *http.Request) bool {
-	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"} {
-		if r.Header.Get(h) != "" {
+	for name := range r.Header { // keys are canonical
+		if proxyHeaders[name] || strings.HasPrefix(name, "X-Forwarded-") || strings.HasPrefix(name, "X-Original-") {
 			return false
 		}
 	}

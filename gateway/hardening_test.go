@@ -234,6 +234,14 @@ func TestPlaygroundTokenOnlyForDirectLoopback(t *testing.T) {
 	assert.NotContains(t, page("127.0.0.1:5555", "X-Forwarded-For", "203.0.113.9"), "dev-token-123")
 	assert.NotContains(t, page("127.0.0.1:5555", "Forwarded", "for=203.0.113.9"), "dev-token-123")
 	assert.NotContains(t, page("192.0.2.7:5555"), "dev-token-123")
+	// Any sign of a proxy drops it, an empty header included (issue 9, item 4).
+	for _, h := range []string{"X-Forwarded-Proto", "X-Forwarded-Port", "X-Forwarded-Server", "X-Forwarded-Prefix",
+		"X-Forwarded-Host", "Via", "CF-Connecting-IP", "True-Client-IP", "X-Real-IP", "X-Client-IP", "Fastly-Client-IP",
+		"X-Original-Forwarded-For", "X-Cluster-Client-IP"} {
+		assert.NotContains(t, page("127.0.0.1:5555", h, "203.0.113.9"), "dev-token-123", h)
+		assert.NotContains(t, page("[::1]:5555", h, ""), "dev-token-123", h+", empty")
+	}
+	assert.NotContains(t, page("127.0.0.1:5555", "X-Forwarded-For", ""), "dev-token-123", "empty X-Forwarded-For")
 }
 
 // fragmentBomb is a few hundred bytes of fragments each spreading the next one k times:

@@ -51,6 +51,7 @@ type Loaders struct {
 	RoleByID                 *Loader[string, *directory.Role]
 	MembershipsByUser        *Loader[string, []*directory.Membership]
 	IdentitiesByUser         *Loader[string, []*directory.Identity]
+	DomainsByOrganization    *Loader[string, []*directory.Domain]
 	Members                  *Loader[directory.MembersQuery, *directory.Page[*directory.Membership]]
 
 	// tracker dispatches the batches when every field of the request waits (dispatch.go).
@@ -67,6 +68,7 @@ func (l *Loaders) flush() {
 	l.RoleByID.Flush()
 	l.MembershipsByUser.Flush()
 	l.IdentitiesByUser.Flush()
+	l.DomainsByOrganization.Flush()
 	l.Members.Flush()
 }
 
@@ -113,6 +115,7 @@ func New(dir directory.Directory, opts Options) *Loaders {
 	l.RoleByID = newCounted("RoleByID", dir.RolesByID, l.tracker, 5, opts)
 	l.MembershipsByUser = newCounted("MembershipsByUser", dir.MembershipsByUser, l.tracker, 6, opts)
 	l.IdentitiesByUser = newCounted("IdentitiesByUser", dir.IdentitiesByUser, l.tracker, 7, opts)
+	l.DomainsByOrganization = newCounted("DomainsByOrganization", dir.DomainsByOrganization, l.tracker, 9, opts)
 	l.Members = newCounted("Members", members, l.tracker, 8, opts)
 	return l
 }
@@ -208,6 +211,7 @@ func (l *Loaders) ClearAll() {
 	l.RoleByID.ClearAll()
 	l.MembershipsByUser.ClearAll()
 	l.IdentitiesByUser.ClearAll()
+	l.DomainsByOrganization.ClearAll()
 	l.Members.ClearAll()
 }
 

@@ -542,11 +542,53 @@ func (g guard) AddMembership(ctx context.Context, in directory.NewMembership) (*
 
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
 
+// UpdateMembership lets an admin change a membership, but not turn an invitation (or an
+// inactive membership) active: that would give the admin rights over the user that an
+// invitation never gives. Only the invited user accepts its invitation (changing nothing
+// else), or a service activates it.
 func (g guard) UpdateMembership(ctx context.Context, in directory.MembershipUpdate) (*directory.Membership, error) {
+	s, err := g.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	activates := !s.all && in.Status.Set && in.Status.Value == directory.MembershipActive
+	if activates && in.UserID == s.userID {
+		current, err := g.membershipStatus(ctx, in.UserID, in.OrganizationID)
+		if err != nil {
+			return nil, err
+		}
+		if current == directory.MembershipPendingInvite && !in.Roles.Set && in.Metadata == nil {
+			return g.inner.UpdateMembership(ctx, in)
+		}
+	}
 	if err := g.administersVisible(ctx, in.OrganizationID, in.UserID); err != nil {
 		return nil, err
 	}
+	if activates {
+		current, err := g.membershipStatus(ctx, in.UserID, in.OrganizationID)
+		if err != nil {
+			return nil, err
+		}
+		if current != "" && current != directory.MembershipActive {
+			return nil, ErrForbidden
+		}
+	}
 	return g.inner.UpdateMembership(ctx, in)
+}
+
+// membershipStatus is the status of the user's membership in the organization, "" when
+// there is none.
+func (g guard) membershipStatus(ctx context.Context, userID, orgID string) (directory.MembershipStatus, error) {
+	lists, err := g.inner.MembershipsByUser(ctx, []string{userID})
+	if err != nil {
+		return "", err
+	}
+	for _, m := range lists[0] {
+		if m.OrganizationID == orgID {
+			return m.Status, nil
+		}
+	}
+	return "", nil
 }
 
 func (g guard) RemoveMembership(ctx context.Context, userID, orgID string) error {

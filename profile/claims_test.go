@@ -444,6 +444,21 @@ var claimCases = []claimCase{
 		},
 	},
 	{
+		// PingFederate's SP adapter hands the subject over as SAML_SUBJECT, with no nameID
+		// (issue 9, item 8).
+		name:     "pingfederate sp adapter",
+		doc:      "https://docs.pingidentity.com/pingfederate/latest/administrators_reference_guide/pf_attribute_contract.html",
+		ctype:    "SAML",
+		provider: "PING_IDENTITY",
+		connID:   "conn_pingfed",
+		raw:      `{"SAML_SUBJECT":"pkim","mail":"pat.kim@example.com","givenName":"Pat","sn":"Kim"}`,
+		want: Profile{
+			Sub: "conn_pingfed:pkim", Email: "pat.kim@example.com", Name: sp("Pat Kim"), GivenName: sp("Pat"), FamilyName: sp("Kim"),
+			Groups:   []string{},
+			Identity: Identity{ConnectionID: sp("conn_pingfed"), ConnectionType: "SAML", ProviderName: "PING_IDENTITY", ProviderUserID: "pkim"},
+		},
+	},
+	{
 		// AD FS SAML with its claim descriptions' URIs and a persistent NameID.
 		name:     "adfs saml",
 		doc:      "https://learn.microsoft.com/en-us/windows-server/identity/ad-fs/technical-reference/the-role-of-claims",

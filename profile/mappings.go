@@ -332,12 +332,13 @@ var jumpCloudSAML = sources{
 // https://docs.pingidentity.com/pingone/applications/p1_openid_connect_claims.html
 var pingClaims = oidcStandard
 
-// PingFederate / PingOne SAML: the subject is the NameID (SAML_SUBJECT in the attribute
-// contract); other attributes are named in the contract, typically after LDAP or OIDC names.
+// PingFederate / PingOne SAML: the subject is the NameID; PingFederate's SP adapters hand
+// it over as the attribute SAML_SUBJECT (the attribute contract's name for it) instead.
+// Other attributes are named in the contract, typically after LDAP or OIDC names.
 // https://docs.pingidentity.com/pingfederate/latest/administrators_reference_guide/pf_attribute_contract.html
 var pingSAML = sources{
-	fUserID:            {nameID},
-	fEmail:             {"mail", "email", uriEmail, nameID},
+	fUserID:            {nameID, "SAML_SUBJECT"},
+	fEmail:             {"mail", "email", uriEmail, nameID, "SAML_SUBJECT"},
 	fName:              {"displayName", "name", "cn"},
 	fGivenName:         {"givenName", "given_name", "firstName", uriGivenName},
 	fFamilyName:        {"sn", "family_name", "lastName", "surname", uriSurname},
