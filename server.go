@@ -40,9 +40,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "token" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "token":
 		err = runToken(os.Args[2:], os.Getenv, os.Stdout)
-	} else {
+	case len(os.Args) > 1 && os.Args[1] == "schema":
+		err = runSchema(os.Args[2:], os.Stdout)
+	default:
 		err = run(ctx, os.Args[1:], os.Getenv, os.Stderr)
 	}
 	switch {

@@ -9,10 +9,14 @@ import (
 )
 
 // PrintSchema prints the executable schema's SDL with gqlparser's formatter: the same text
-// that /schema.graphql serves and that the committed snapshot (schema.graphql) holds.
+// that /schema.graphql serves and that the committed snapshot (schema.graphql) holds. It is
+// the clients' schema: the federation @link on the schema is for routers, which read it from
+// _service { sdl }, and client compilers such as Relay's cannot read `extend schema`.
 func PrintSchema(schema graphql.ExecutableSchema) []byte {
 	var buf bytes.Buffer
-	formatter.NewFormatter(&buf, formatter.WithComments()).FormatSchema(schema.Schema())
+	client := *schema.Schema()
+	client.SchemaDirectives = nil
+	formatter.NewFormatter(&buf, formatter.WithComments()).FormatSchema(&client)
 	return buf.Bytes()
 }
 

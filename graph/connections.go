@@ -29,7 +29,7 @@ func deref(s *string) string {
 func pageInfo[T any](p *directory.Page[T]) *model.PageInfo {
 	info := &model.PageInfo{HasNextPage: p.HasNextPage}
 	if n := len(p.Cursors); n > 0 {
-		info.EndCursor = &p.Cursors[n-1]
+		info.StartCursor, info.EndCursor = &p.Cursors[0], &p.Cursors[n-1]
 	}
 	return info
 }

@@ -159,6 +159,11 @@ type PageInfo struct {
 	HasNextPage bool `json:"hasNextPage"`
 	// Pass as `after` to read the next page; null on an empty page.
 	EndCursor *string `json:"endCursor,omitempty"`
+	// Always false: pages go forward only (first/after), and the Relay connection spec lets
+	// such a server answer false rather than look behind the cursor.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of this page's first item; null on an empty page.
+	StartCursor *string `json:"startCursor,omitempty"`
 }
 
 // A sign-in to provision: the identity, plus what a new user gets.
