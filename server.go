@@ -71,6 +71,7 @@ type config struct {
 	scalekitClientID string
 	scalekitSecret   string
 	scalekitCalls    int
+	memberLists      string
 	profileMappings  string
 	apiKeys          string
 	apiKeysFile      string
@@ -176,6 +177,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.serviceClients, "service-client-ids", env.str("USERGRAPH_SERVICE_CLIENT_IDS", ""), "Scalekit client ids whose tokens are services, besides SCALEKIT_CLIENT_ID (USERGRAPH_SERVICE_CLIENT_IDS)")
 	fs.StringVar(&c.audience, "token-audience", env.str("USERGRAPH_TOKEN_AUDIENCE", ""), "required aud of Scalekit tokens, if any (USERGRAPH_TOKEN_AUDIENCE)")
 	fs.IntVar(&c.scalekitCalls, "scalekit-concurrency", env.integer("SCALEKIT_CONCURRENCY", 16), "Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
+	fs.StringVar(&c.memberLists, "scalekit-member-lists", env.str("SCALEKIT_MEMBER_LISTS", string(scalekit.MemberListsAuto)), "whether an organization's member list holds all of its users' memberships: complete, partial or auto (learned at run time) (SCALEKIT_MEMBER_LISTS)")
 	if env.err != nil {
 		return c, env.err
 	}
@@ -221,6 +223,9 @@ func (c config) check() error {
 	if c.db == "" {
 		return errors.New("USERGRAPH_DB must name a file")
 	}
+	if _, err := scalekit.ParseMemberLists(c.memberLists); err != nil {
+		return err
+	}
 	if c.apiKeys != "" {
 		if _, err := auth.ParseAPIKeys(c.apiKeys); err != nil {
 			return fmt.Errorf("USERGRAPH_API_KEYS: %w", err)
@@ -265,6 +270,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	defer closeDir()
+	// What a backend learns about its environment (Scalekit's member lists) goes to
+	// /metrics and /readyz's log.
+	var states func() map[string]string
+	if s, ok := dir.(interface{ States() map[string]string }); ok {
+		states = s.States
+	}
 
 	handler := gateway.New(gateway.Config{
 		Directory:     directory.WithRules(dir),
@@ -278,6 +289,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		Authenticator: creds.authenticator,
 		Metrics:       observe.NewMetrics(prometheus.NewRegistry()),
 		Backend:       backendName(cfg),
+		BackendStates: states,
 		CORSOrigins:   splitList(cfg.corsOrigins),
 		RateLimit:     cfg.rateLimit,
 		RateBurst:     cfg.rateBurst,
@@ -353,6 +365,7 @@ func openDirectory(ctx context.Context, cfg config, log *slog.Logger) (directory
 		ClientID:       cfg.scalekitClientID,
 		ClientSecret:   cfg.scalekitSecret,
 		Concurrency:    cfg.scalekitCalls,
+		MemberLists:    scalekit.MemberLists(cfg.memberLists),
 		Logger:         log,
 	})
 	if err != nil {

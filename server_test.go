@@ -58,6 +58,7 @@ func TestBadConfigurationFailsWithOneClearLine(t *testing.T) {
 		{envOf("USERGRAPH_LOADER_IDLE", "5"), nil, `USERGRAPH_LOADER_IDLE="5"`},
 		{envOf("SCALEKIT_CLIENT_ID", "id"), nil, "must be set together"},
 		{envOf("SCALEKIT_CONCURRENCY", "0"), nil, "must be a positive whole number"},
+		{envOf("SCALEKIT_MEMBER_LISTS", "sometimes"), nil, "SCALEKIT_MEMBER_LISTS"},
 		{envOf("SCALEKIT_ENVIRONMENT_URL", "https://x.scalekit.dev", "SCALEKIT_CLIENT_ID", "a", "SCALEKIT_CLIENT_SECRET", "b"), nil, "USERGRAPH_TOKEN_AUDIENCE must name"},
 		{envOf("USERGRAPH_API_KEYS", "svc:nothex"), nil, "USERGRAPH_API_KEYS"},
 		{envOf(), []string{"-addr", "no-port"}, `USERGRAPH_ADDR) "no-port"`},
@@ -209,5 +210,30 @@ func TestIntrospectionDefaultsFollowTheBackend(t *testing.T) {
 		if got := cfg.introspectionOn(); got != tc.want {
 			t.Errorf("%v %v: introspection %v, want %v", tc.env, tc.args, got, tc.want)
 		}
+	}
+}
+
+// SCALEKIT_MEMBER_LISTS reaches the client, and the client's states reach the gateway
+// (run asks the opened directory for them).
+func TestScalekitMemberListsSettingReachesTheClient(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{})
+	for _, tc := range []struct{ setting, want string }{{"", "unknown"}, {"auto", "unknown"}, {"complete", "complete"}, {"partial", "partial"}} {
+		cfg, err := loadConfig(nil, envOf("SCALEKIT_ENVIRONMENT_URL", fake.URL(), "SCALEKIT_CLIENT_ID", "test-client",
+			"SCALEKIT_CLIENT_SECRET", "test-secret", "USERGRAPH_TOKEN_AUDIENCE", "usergraph", "SCALEKIT_MEMBER_LISTS", tc.setting), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir, closeDir, err := openDirectory(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, ok := dir.(interface{ States() map[string]string })
+		if !ok {
+			t.Fatalf("%T does not report its states", dir)
+		}
+		if got := s.States()["member_lists"]; got != tc.want {
+			t.Errorf("SCALEKIT_MEMBER_LISTS=%q: member_lists %q, want %q", tc.setting, got, tc.want)
+		}
+		closeDir()
 	}
 }

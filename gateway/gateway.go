@@ -7,11 +7,15 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -57,6 +61,10 @@ type Config struct {
 	// served at /metrics (to callers with credentials); Backend names the backend in it.
 	Metrics *observe.Metrics
 	Backend string
+	// BackendStates, when set, tells what the backend has learned about its environment
+	// (Scalekit: whether its member lists are complete). /metrics exports it as
+	// usergraph_backend_state and /readyz logs it when it changes.
+	BackendStates func() map[string]string
 	// Safelist, when set, is the only documents the gateway runs (see LoadSafelist).
 	Safelist Safelist
 	// CORSOrigins are the browser origins allowed to call the API ("*" for any); none by
@@ -149,6 +157,7 @@ func New(cfg Config) http.Handler {
 	backend = cfg.Metrics.Directory(cfg.Backend, backend)
 	dir := policy.Guard(backend)
 	cfg.Loaders.Observer = cfg.Metrics.LoaderObserver()
+	cfg.Metrics.BackendStates(cfg.Backend, cfg.BackendStates)
 	schema := NewExecutableSchema(&graph.Resolver{Directory: dir, Normalizer: cfg.Normalizer})
 	gql := newGraphQLServer(schema, cfg)
 	authenticate := requireCaller(cfg.Authenticator)
@@ -188,7 +197,7 @@ func New(cfg Config) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /readyz", readyz(cfg.Directory, cfg.Logger))
+	mux.HandleFunc("GET /readyz", readyz(cfg.Directory, cfg.Logger, cfg.BackendStates))
 	if cfg.LoopbackHostsOnly {
 		return loopbackHostsOnly(mux)
 	}
@@ -297,15 +306,37 @@ func directLoopback(r *http.Request) bool {
 }
 
 // readyz answers whether the backend answers. The cause of a failure is logged, not sent:
-// the endpoint needs no credentials, and backend errors can name files and hosts.
-func readyz(dir directory.Directory, log *slog.Logger) http.HandlerFunc {
+// the endpoint needs no credentials, and backend errors can name files and hosts. So is
+// what the backend has learned (states): with every failure, and when it changed since
+// the last answer, so that probes every few seconds do not repeat it.
+func readyz(dir directory.Directory, log *slog.Logger, states func() map[string]string) http.HandlerFunc {
+	var mu sync.Mutex
+	last := ""
+	detail := func() (attrs []any, changed bool) {
+		if states == nil {
+			return nil, false
+		}
+		st := states()
+		for _, name := range slices.Sorted(maps.Keys(st)) {
+			attrs = append(attrs, slog.String(name, st[name]))
+		}
+		now := fmt.Sprint(attrs...)
+		mu.Lock()
+		defer mu.Unlock()
+		changed, last = now != last, now
+		return attrs, changed
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
+		attrs, changed := detail()
 		if err := dir.Ping(ctx); err != nil {
-			log.WarnContext(ctx, "not ready", "error", err.Error())
+			log.WarnContext(ctx, "not ready", append([]any{"error", err.Error()}, attrs...)...)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 			return
+		}
+		if changed {
+			log.InfoContext(ctx, "ready", attrs...)
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	}

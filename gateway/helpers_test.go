@@ -65,7 +65,12 @@ var scalekitBackend = backend{name: "scalekit", open: func(t testing.TB, seed bo
 
 // openScalekit starts a fake Scalekit and a client of it; cfg tunes the client.
 func openScalekit(t testing.TB, seed bool, cfg scalekit.Config) (*scalekittest.Server, *scalekit.Client) {
-	fake := scalekittest.New(t, scalekittest.Options{Seed: seed})
+	return openScalekitWith(t, scalekittest.Options{Seed: seed}, cfg)
+}
+
+// openScalekitWith is openScalekit with the fake's options (how the environment behaves).
+func openScalekitWith(t testing.TB, opts scalekittest.Options, cfg scalekit.Config) (*scalekittest.Server, *scalekit.Client) {
+	fake := scalekittest.New(t, opts)
 	cfg.EnvironmentURL, cfg.ClientID, cfg.ClientSecret = fake.URL(), "test-client", "test-secret"
 	client, err := scalekit.New(cfg)
 	require.NoError(t, err)
@@ -75,13 +80,20 @@ func openScalekit(t testing.TB, seed bool, cfg scalekit.Config) (*scalekittest.S
 // newScalekitEnv is an env over a fake Scalekit that the test can slow down or break.
 func newScalekitEnv(t testing.TB, seed bool, cfg scalekit.Config, opts ...envOption) (*env, *scalekittest.Server) {
 	t.Helper()
+	return newScalekitEnvWith(t, scalekittest.Options{Seed: seed}, cfg, opts...)
+}
+
+// newScalekitEnvWith is newScalekitEnv over a fake that behaves as fakeOpts say.
+func newScalekitEnvWith(t testing.TB, fakeOpts scalekittest.Options, cfg scalekit.Config, opts ...envOption) (*env, *scalekittest.Server) {
+	t.Helper()
 	var fake *scalekittest.Server
 	b := backend{name: "scalekit", open: func(t testing.TB, seed bool) (directory.Directory, func() uint64, func() error) {
 		var client *scalekit.Client
-		fake, client = openScalekit(t, seed, cfg)
+		fakeOpts.Seed = seed
+		fake, client = openScalekitWith(t, fakeOpts, cfg)
 		return client, fake.Calls, func() error { return nil }
 	}}
-	return newEnvOn(t, b, seed, opts...), fake
+	return newEnvOn(t, b, fakeOpts.Seed, opts...), fake
 }
 
 // postgresBackend is the PostgreSQL store on a throwaway server (postgrestest), one fresh

@@ -29,16 +29,18 @@ func (g guard) scope(ctx context.Context) (*scope, error) {
 
 // visible returns the users the caller may see (nil for the others, in place), each
 // trimmed to what the caller may see of it: another user's memberships only in the
-// caller's organizations, and none of its identities.
-func (g guard) visible(ctx context.Context, s *scope, users []*directory.User) ([]*directory.User, error) {
+// caller's organizations, and none of its identities. memberOf, when set, is an
+// organization of the caller's that every one of the users is known to belong to (they
+// came from its member list), which is all visibility needs.
+func (g guard) visible(ctx context.Context, s *scope, users []*directory.User, memberOf string) ([]*directory.User, error) {
 	if s.all {
 		return users, nil
 	}
-	// Memberships decide visibility; backends that did not embed them are asked once for
-	// every user of the batch.
+	// Memberships decide visibility; backends that did not embed them (or embedded only
+	// some) are asked once for every user of the batch, unless the list vouches for them.
 	var ask []string
 	for _, u := range users {
-		if u != nil && u.Memberships == nil && u.ID != s.userID {
+		if u != nil && u.Memberships == nil && u.ID != s.userID && memberOf == "" {
 			ask = append(ask, u.ID)
 		}
 	}
@@ -66,7 +68,7 @@ func (g guard) visible(ctx context.Context, s *scope, users []*directory.User) (
 			ms = fetched[u.ID]
 		}
 		shared := s.within(ms)
-		if len(shared) == 0 {
+		if len(shared) == 0 && (memberOf == "" || u.Memberships != nil) {
 			continue
 		}
 		trimmed := *u
@@ -100,7 +102,7 @@ func (g guard) users(ctx context.Context, keys []string, fetch func(context.Cont
 	if err != nil && users == nil {
 		return nil, err
 	}
-	out, verr := g.visible(ctx, s, users)
+	out, verr := g.visible(ctx, s, users, "")
 	if verr != nil {
 		return nil, verr
 	}
@@ -138,7 +140,12 @@ func (g guard) ListUsers(ctx context.Context, q directory.UsersQuery) (*director
 	if err != nil {
 		return nil, err
 	}
-	items, err := g.visible(ctx, s, page.Items)
+	// A user may list only its own organizations, whose users are visible to it.
+	memberOf := ""
+	if !s.all {
+		memberOf = q.OrganizationID
+	}
+	items, err := g.visible(ctx, s, page.Items, memberOf)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +301,7 @@ func (g guard) Members(ctx context.Context, queries []directory.MembersQuery) ([
 		for k, m := range page.Items {
 			embedded[k] = m.User
 		}
-		users, err := g.visible(ctx, s, embedded)
+		users, err := g.visible(ctx, s, embedded, asked[j].OrganizationID)
 		if err != nil {
 			return nil, err
 		}

@@ -5,7 +5,9 @@
 // Scalekit has no get-many endpoint, so batch reads fan out one request per distinct key,
 // concurrently, under one limit on in-flight requests that protects the environment's rate
 // limit. Memberships, their roles and their effective permissions arrive embedded in every
-// user, and the role catalogue is cached for a short time, so neither is fetched again.
+// user, and the role catalogue is cached for a short time, so neither is fetched again —
+// except a listed member's other memberships while member lists are not known to hold
+// them all (memberlists.go).
 package scalekit
 
 import (
@@ -56,6 +58,12 @@ type Config struct {
 	// Concurrency keep-alive connections.
 	Transport http.RoundTripper
 	Logger    *slog.Logger
+	// MemberLists says whether a member list's embedded memberships are trusted to be all of
+	// its users' memberships (see memberlists.go); default MemberListsAuto, which learns it.
+	MemberLists MemberLists
+	// MemberListProof is how many users in several organizations must match, fetched by id
+	// and seen in a member list, before auto mode trusts the lists. Default 50.
+	MemberListProof int
 }
 
 func (c *Config) defaults() error {
@@ -92,6 +100,12 @@ func (c *Config) defaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.MemberLists, err = ParseMemberLists(string(c.MemberLists)); err != nil {
+		return err
+	}
+	if c.MemberListProof <= 0 {
+		c.MemberListProof = DefaultMemberListProof
+	}
 	return nil
 }
 
@@ -106,6 +120,8 @@ type Client struct {
 	roles      singleflight.Group
 	rolesMu    sync.Mutex
 	rolesCache *catalogue
+
+	lists *memberLists
 }
 
 var _ directory.Directory = (*Client)(nil)
@@ -130,6 +146,7 @@ func New(cfg Config) (*Client, error) {
 		http:   httpClient,
 		tokens: newTokens(func() oauth2.TokenSource { return fetchTokens{cc, tokenCtx} }),
 		slots:  semaphore.NewWeighted(int64(cfg.Concurrency)),
+		lists:  newMemberLists(cfg.MemberLists, cfg.MemberListProof, cfg.Logger),
 	}, nil
 }
 

@@ -76,7 +76,8 @@ func (c *Client) ListOrganizations(ctx context.Context, q directory.PageQuery) (
 }
 
 // Members answers each query from the organization's user list, whose users carry their
-// memberships; the users go along with the memberships for the loaders to keep. Queries
+// membership there; the users go along with the memberships for the loaders to keep (with
+// their other memberships only when lists are trusted to hold them, memberlists.go). Queries
 // run concurrently; one that fails does so alone.
 func (c *Client) Members(ctx context.Context, queries []directory.MembersQuery) ([]*directory.Page[*directory.Membership], error) {
 	out := make([]*directory.Page[*directory.Membership], len(queries))
@@ -142,14 +143,8 @@ func (c *Client) members(ctx context.Context, q directory.MembersQuery) (*direct
 
 // membershipOf returns the user's membership in the organization, carrying the user.
 func (c *Client) membershipOf(ctx context.Context, w *wireUser, orgID string) *directory.Membership {
-	u := c.domainUser(ctx, w)
-	for _, m := range u.Memberships {
-		if m.OrganizationID == orgID {
-			m.User = u
-			return m
-		}
-	}
-	return nil
+	_, m := c.listedUser(ctx, w, orgID)
+	return m
 }
 
 // membersWithStatus answers a status filter, which Scalekit's list does not have: it reads

@@ -50,7 +50,9 @@ func (c *Client) getUser(ctx context.Context, path string) (*directory.User, err
 	if err != nil || env.User == nil || env.User.ID == "" {
 		return nil, err
 	}
-	return c.domainUser(ctx, env.User), nil
+	u := c.domainUser(ctx, env.User)
+	c.lists.sawByID(u) // a user's own record holds all of its memberships
+	return u, nil
 }
 
 func (c *Client) domainUser(ctx context.Context, w *wireUser) *directory.User {
@@ -168,7 +170,11 @@ func (c *Client) ListUsers(ctx context.Context, q directory.UsersQuery) (*direct
 	out := &directory.Page[*directory.User]{Items: make([]*directory.User, len(page.items)), Cursors: page.cursors,
 		HasNextPage: page.hasNext, TotalCount: max(page.total, len(page.items))}
 	for i := range page.items {
-		out.Items[i] = c.domainUser(ctx, &page.items[i])
+		if q.OrganizationID != "" {
+			out.Items[i], _ = c.listedUser(ctx, &page.items[i], q.OrganizationID)
+		} else {
+			out.Items[i] = c.domainUser(ctx, &page.items[i])
+		}
 	}
 	return out, nil
 }
@@ -177,8 +183,9 @@ func emptyPage[T any]() *directory.Page[T] {
 	return &directory.Page[T]{Items: []T{}, Cursors: []string{}}
 }
 
-// MembershipsByUser reads the memberships embedded in each user. The loaders usually have
-// them already, primed from the users they loaded, and do not ask.
+// MembershipsByUser reads the memberships embedded in each user, fetched by id. The loaders
+// usually have them already, primed from the users they loaded, and do not ask; they ask
+// for the members of a list that is not trusted to hold them all (memberlists.go).
 func (c *Client) MembershipsByUser(ctx context.Context, userIDs []string) ([][]*directory.Membership, error) {
 	users, err := c.UsersByID(ctx, userIDs)
 	out := make([][]*directory.Membership, len(userIDs))

@@ -207,6 +207,7 @@ func nameMayFollow(pu *directory.ProfileUpdate) bool {
 
 // DeleteUser deletes a user and all of its memberships.
 func (c *Client) DeleteUser(ctx context.Context, id string) error {
+	defer c.lists.forget(id) // what was seen of its memberships is stale now (memberlists.go)
 	if !plausibleID(id, "usr_") {
 		return noUser(id, "id")
 	}
@@ -260,6 +261,7 @@ func notAMember(userID, orgID string) error {
 
 // AddMembership adds an existing user to an organization.
 func (c *Client) AddMembership(ctx context.Context, in directory.NewMembership) (*directory.Membership, error) {
+	defer c.lists.forget(in.UserID) // what was seen of its memberships is stale now (memberlists.go)
 	if !plausibleID(in.UserID, "usr_") {
 		return nil, noUser(in.UserID, "userId")
 	}
@@ -344,6 +346,7 @@ func (c *Client) UpdateMembership(ctx context.Context, in directory.MembershipUp
 // RemoveMembership ends one membership and keeps the user. Scalekit's default (cascade)
 // deletes a user together with its last membership; cascade=false turns that off.
 func (c *Client) RemoveMembership(ctx context.Context, userID, orgID string) error {
+	defer c.lists.forget(userID) // what was seen of its memberships is stale now (memberlists.go)
 	if !plausibleID(userID, "usr_") {
 		return noUser(userID, "userId")
 	}
@@ -432,6 +435,7 @@ func (c *Client) UpdateOrganization(ctx context.Context, in directory.Organizati
 
 // DeleteOrganization deletes an organization and its memberships.
 func (c *Client) DeleteOrganization(ctx context.Context, id string) error {
+	defer c.lists.forgetAll() // its members' memberships changed (memberlists.go)
 	if !plausibleID(id, "org_") {
 		return noOrganization(id, "id")
 	}
