@@ -68,6 +68,7 @@ type config struct {
 	scalekitClientID string
 	scalekitSecret   string
 	scalekitCalls    int
+	cacheTTL         map[scalekit.Kind]time.Duration // per kind; 0 = not cached
 	profileMappings  string
 	apiKeys          string
 	apiKeysFile      string
@@ -173,6 +174,15 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.serviceClients, "service-client-ids", env.str("USERGRAPH_SERVICE_CLIENT_IDS", ""), "Scalekit client ids whose tokens are services, besides SCALEKIT_CLIENT_ID (USERGRAPH_SERVICE_CLIENT_IDS)")
 	fs.StringVar(&c.audience, "token-audience", env.str("USERGRAPH_TOKEN_AUDIENCE", ""), "required aud of Scalekit tokens, if any (USERGRAPH_TOKEN_AUDIENCE)")
 	fs.IntVar(&c.scalekitCalls, "scalekit-concurrency", env.integer("SCALEKIT_CONCURRENCY", 16), "Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
+	cacheTTL := fs.Duration("cache-ttl", env.duration("USERGRAPH_CACHE_TTL", defaultCacheTTL), "Scalekit mode: how long the shared entity cache keeps an answer, for every kind without its own USERGRAPH_CACHE_TTL_<KIND>; 0 turns the cache off (USERGRAPH_CACHE_TTL)")
+	kindTTL := map[scalekit.Kind]*time.Duration{}
+	for _, k := range scalekit.Kinds {
+		name := "USERGRAPH_CACHE_TTL_" + strings.ToUpper(string(k))
+		if getenv(name) != "" {
+			d := env.duration(name, 0)
+			kindTTL[k] = &d
+		}
+	}
 	if env.err != nil {
 		return c, env.err
 	}
@@ -189,6 +199,16 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			c.introspectionSet = true
 		}
 	})
+	c.cacheTTL = map[scalekit.Kind]time.Duration{}
+	for _, k := range scalekit.Kinds {
+		c.cacheTTL[k] = *cacheTTL
+		if d := kindTTL[k]; d != nil {
+			c.cacheTTL[k] = *d
+		}
+		if c.cacheTTL[k] < 0 {
+			return c, fmt.Errorf("cache TTL of %s must not be negative", k)
+		}
+	}
 	if c.maxBodyBytes <= 0 || c.maxDepth <= 0 || c.maxComplexity <= 0 || c.loaderIdle <= 0 || c.scalekitCalls <= 0 {
 		return c, errors.New("-max-body-bytes, -max-depth, -max-complexity, -loader-idle and -scalekit-concurrency must be positive")
 	}
@@ -257,7 +277,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	defer creds.authenticator.Close()
-	dir, closeDir, err := openDirectory(ctx, cfg, log)
+	metrics := observe.NewMetrics(prometheus.NewRegistry())
+	dir, closeDir, err := openDirectory(ctx, cfg, log, metrics)
 	if err != nil {
 		return err
 	}
@@ -273,7 +294,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		MaxComplexity: cfg.maxComplexity,
 		Introspection: cfg.introspectionOn(),
 		Authenticator: creds.authenticator,
-		Metrics:       observe.NewMetrics(prometheus.NewRegistry()),
+		Metrics:       metrics,
 		Backend:       backendName(cfg),
 		CORSOrigins:   splitList(cfg.corsOrigins),
 		RateLimit:     cfg.rateLimit,
@@ -313,6 +334,10 @@ func backendName(cfg config) string {
 // a failed start prints.
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
+// defaultCacheTTL bounds how stale a Scalekit answer may be when no webhook or write of this
+// cluster told usergraph of the change (README: Scalekit backend).
+const defaultCacheTTL = 30 * time.Second
+
 // scalekitStartTimeout bounds the start-up check of the Scalekit environment, so that a
 // wrong URL fails the start in seconds instead of hanging.
 const scalekitStartTimeout = 15 * time.Second
@@ -320,7 +345,7 @@ const scalekitStartTimeout = 15 * time.Second
 // openDirectory opens the backend: PostgreSQL when USERGRAPH_DATABASE_URL is set; Scalekit
 // when its three settings are given (checked at once, so wrong credentials or an
 // unreachable environment stop the start with one line); else the embedded store.
-func openDirectory(ctx context.Context, cfg config, log *slog.Logger) (directory.Directory, func() error, error) {
+func openDirectory(ctx context.Context, cfg config, log *slog.Logger, metrics *observe.Metrics) (directory.Directory, func() error, error) {
 	switch backendName(cfg) {
 	case "postgres":
 		store, err := postgres.Open(ctx, cfg.databaseURL, postgres.Options{Seed: cfg.seed})
@@ -343,6 +368,8 @@ func openDirectory(ctx context.Context, cfg config, log *slog.Logger) (directory
 		ClientSecret:   cfg.scalekitSecret,
 		Concurrency:    cfg.scalekitCalls,
 		Logger:         log,
+		Cache:          scalekit.CacheConfig{TTL: cfg.cacheTTL},
+		Observer:       observe.NewScalekitMetrics(metrics),
 	})
 	if err != nil {
 		return nil, nil, err

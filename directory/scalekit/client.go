@@ -56,6 +56,11 @@ type Config struct {
 	// Concurrency keep-alive connections.
 	Transport http.RoundTripper
 	Logger    *slog.Logger
+	// Cache configures the process-wide read cache (cache.go); the zero value caches
+	// nothing but still coalesces identical reads in flight.
+	Cache CacheConfig
+	// Observer receives cache and concurrency events for metrics; nil records nothing.
+	Observer Observer
 }
 
 func (c *Config) defaults() error {
@@ -106,6 +111,8 @@ type Client struct {
 	roles      singleflight.Group
 	rolesMu    sync.Mutex
 	rolesCache *catalogue
+
+	cache *readCache
 }
 
 var _ directory.Directory = (*Client)(nil)
@@ -130,6 +137,7 @@ func New(cfg Config) (*Client, error) {
 		http:   httpClient,
 		tokens: newTokens(func() oauth2.TokenSource { return fetchTokens{cc, tokenCtx} }),
 		slots:  semaphore.NewWeighted(int64(cfg.Concurrency)),
+		cache:  newReadCache(cfg.Cache, cfg.Observer),
 	}, nil
 }
 
@@ -214,10 +222,10 @@ type response struct {
 	body   []byte
 }
 
-// do sends a request. Reads are retried with exponential backoff and jitter on 429, 502,
+// call sends a request. Reads are retried with exponential backoff and jitter on 429, 502,
 // 503, 504 and network errors, honouring Retry-After; writes are never retried blindly,
 // because a timed-out write may have been applied. A refused token is renewed once.
-func (c *Client) do(ctx context.Context, r request) (*response, error) {
+func (c *Client) call(ctx context.Context, r request) (*response, error) {
 	var body []byte
 	if r.body != nil {
 		var err error
