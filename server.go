@@ -69,6 +69,7 @@ type config struct {
 	scalekitSecret   string
 	scalekitCalls    int
 	cacheTTL         map[scalekit.Kind]time.Duration // per kind; 0 = not cached
+	webhookSecret    string
 	profileMappings  string
 	apiKeys          string
 	apiKeysFile      string
@@ -174,6 +175,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.serviceClients, "service-client-ids", env.str("USERGRAPH_SERVICE_CLIENT_IDS", ""), "Scalekit client ids whose tokens are services, besides SCALEKIT_CLIENT_ID (USERGRAPH_SERVICE_CLIENT_IDS)")
 	fs.StringVar(&c.audience, "token-audience", env.str("USERGRAPH_TOKEN_AUDIENCE", ""), "required aud of Scalekit tokens, if any (USERGRAPH_TOKEN_AUDIENCE)")
 	fs.IntVar(&c.scalekitCalls, "scalekit-concurrency", env.integer("SCALEKIT_CONCURRENCY", 16), "Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
+	fs.StringVar(&c.webhookSecret, "scalekit-webhook-secret", env.str("SCALEKIT_WEBHOOK_SECRET", ""), "Scalekit mode: the whsec_ secret of the webhook endpoint; set, POST /webhooks/scalekit receives Scalekit's events (SCALEKIT_WEBHOOK_SECRET)")
 	cacheTTL := fs.Duration("cache-ttl", env.duration("USERGRAPH_CACHE_TTL", defaultCacheTTL), "Scalekit mode: how long the shared entity cache keeps an answer, for every kind without its own USERGRAPH_CACHE_TTL_<KIND>; 0 turns the cache off (USERGRAPH_CACHE_TTL)")
 	kindTTL := map[scalekit.Kind]*time.Duration{}
 	for _, k := range scalekit.Kinds {
@@ -307,6 +309,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		PlaygroundHeaders: creds.playgroundHeaders,
 		LoopbackHostsOnly: creds.playgroundHeaders != nil,
 	})
+	if cfg.webhookSecret != "" {
+		inv, ok := dir.(scalekit.Invalidator)
+		if !ok {
+			return errors.New("SCALEKIT_WEBHOOK_SECRET is for Scalekit mode only")
+		}
+		wh, err := scalekit.NewWebhookHandler(cfg.webhookSecret, inv, log)
+		if err != nil {
+			return err
+		}
+		// Outside the GraphQL handler's authentication: Scalekit proves itself by signature.
+		mux := http.NewServeMux()
+		mux.Handle("POST "+scalekit.WebhookPath, wh)
+		mux.Handle("/", handler)
+		return serve(ctx, cfg.addr, mux, log)
+	}
 	return serve(ctx, cfg.addr, handler, log)
 }
 
