@@ -81,9 +81,21 @@ func TestWebhookSignatureRules(t *testing.T) {
 		"forged":          delivery(t, newSecret(t), "msg_2", now, body),
 		"expired":         delivery(t, secret, "msg_3", now.Add(-6*time.Minute), body),
 		"from the future": delivery(t, secret, "msg_4", now.Add(6*time.Minute), body),
-		"body changed":    func() *http.Request { r := delivery(t, secret, "msg_5", now, body); r.Body = httpBody(strings.Replace(body, "usr_1", "usr_2", 1)); return r }(),
-		"no signature":    func() *http.Request { r := delivery(t, secret, "msg_6", now, body); r.Header.Del("webhook-signature"); return r }(),
-		"no timestamp":    func() *http.Request { r := delivery(t, secret, "msg_7", now, body); r.Header.Del("webhook-timestamp"); return r }(),
+		"body changed": func() *http.Request {
+			r := delivery(t, secret, "msg_5", now, body)
+			r.Body = httpBody(strings.Replace(body, "usr_1", "usr_2", 1))
+			return r
+		}(),
+		"no signature": func() *http.Request {
+			r := delivery(t, secret, "msg_6", now, body)
+			r.Header.Del("webhook-signature")
+			return r
+		}(),
+		"no timestamp": func() *http.Request {
+			r := delivery(t, secret, "msg_7", now, body)
+			r.Header.Del("webhook-timestamp")
+			return r
+		}(),
 	}
 	for name, r := range refused {
 		assert.Equal(t, http.StatusUnauthorized, serve(h, r), name)
