@@ -31,6 +31,9 @@ peerkey=peer-$(head -c 16 /dev/urandom | base64 | tr -d '=+/\n')
 wait_for() { for _ in $(seq 1 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.2; done; echo "timed out waiting for $2 in $1" >&2; cat "$1" >&2; return 1; }
 
 for lat in $LATENCIES; do
+  # Each process writes its own fresh file: a line left by the previous round must not be
+  # mistaken for this one's.
+  rm -f "$work/fake.env" "$work/ug.log" "$work/peer.out"
   "$work/fakescalekit" -latency "$lat" -orgs 50 -users 5000 -validate=false >"$work/fake.env" 2>"$work/fake.log" & pids+=($!)
   wait_for "$work/fake.env" SCALEKIT_CLIENT_SECRET
   fake=$(sed -n 's/^SCALEKIT_ENVIRONMENT_URL=//p' "$work/fake.env")
