@@ -174,7 +174,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.apiKeysFile, "api-keys-file", env.str("USERGRAPH_API_KEYS_FILE", ""), "file of service API keys, one 'name sha256hex' per line (USERGRAPH_API_KEYS_FILE)")
 	fs.StringVar(&c.serviceClients, "service-client-ids", env.str("USERGRAPH_SERVICE_CLIENT_IDS", ""), "Scalekit client ids whose tokens are services, besides SCALEKIT_CLIENT_ID (USERGRAPH_SERVICE_CLIENT_IDS)")
 	fs.StringVar(&c.audience, "token-audience", env.str("USERGRAPH_TOKEN_AUDIENCE", ""), "required aud of Scalekit tokens, if any (USERGRAPH_TOKEN_AUDIENCE)")
-	fs.IntVar(&c.scalekitCalls, "scalekit-concurrency", env.integer("SCALEKIT_CONCURRENCY", 16), "Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
+	fs.IntVar(&c.scalekitCalls, "scalekit-concurrency", env.integer("SCALEKIT_CONCURRENCY", 64), "ceiling of the adaptive limit on Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
 	fs.StringVar(&c.webhookSecret, "scalekit-webhook-secret", env.str("SCALEKIT_WEBHOOK_SECRET", ""), "Scalekit mode: the whsec_ secret of the webhook endpoint; set, POST /webhooks/scalekit receives Scalekit's events (SCALEKIT_WEBHOOK_SECRET)")
 	cacheTTL := fs.Duration("cache-ttl", env.duration("USERGRAPH_CACHE_TTL", defaultCacheTTL), "Scalekit mode: how long the shared entity cache keeps an answer, for every kind without its own USERGRAPH_CACHE_TTL_<KIND>; 0 turns the cache off (USERGRAPH_CACHE_TTL)")
 	kindTTL := map[scalekit.Kind]*time.Duration{}

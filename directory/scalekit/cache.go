@@ -131,10 +131,18 @@ type readCache struct {
 
 const defaultCacheBytes = 64 << 20
 
-func newReadCache(cfg CacheConfig, obs Observer) *readCache {
-	if obs == nil {
-		obs = nopObserver{}
+// initialConcurrency is where the adaptive limit starts.
+const initialConcurrency = 16
+
+func observer(o Observer) Observer {
+	if o == nil {
+		return nopObserver{}
 	}
+	return o
+}
+
+func newReadCache(cfg CacheConfig, obs Observer) *readCache {
+	obs = observer(obs)
 	rc := &readCache{ttl: map[Kind]time.Duration{}, vers: versions{m: map[string]uint64{}}, observer: obs}
 	on := false
 	for k, d := range cfg.TTL {

@@ -28,7 +28,6 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
-	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/usergraph/usergraph/directory"
@@ -40,8 +39,10 @@ type Config struct {
 	ClientID       string
 	ClientSecret   string
 
-	// Concurrency bounds the API requests in flight at once, across all callers, so that a
-	// burst of GraphQL queries cannot exhaust the environment's rate limit. Default 16.
+	// Concurrency is the ceiling of the API requests in flight at once, across all callers,
+	// so that a burst of GraphQL queries cannot exhaust the environment's rate limit. The
+	// limit under it adapts (limiter.go): it starts at 16 and grows while Scalekit answers
+	// fast, and halves on 429, 5xx, timeouts or slow answers. Default 64.
 	Concurrency int
 	// CallTimeout bounds one attempt of one request. Default 10s.
 	CallTimeout time.Duration
@@ -73,7 +74,7 @@ func (c *Config) defaults() error {
 		return errors.New("scalekit: SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET are both required")
 	}
 	if c.Concurrency <= 0 {
-		c.Concurrency = 16
+		c.Concurrency = 64
 	}
 	if c.CallTimeout <= 0 {
 		c.CallTimeout = 10 * time.Second
@@ -105,7 +106,7 @@ type Client struct {
 	cfg    Config
 	http   *http.Client
 	tokens *tokens
-	slots  *semaphore.Weighted
+	slots  *limiter
 	calls  atomic.Uint64
 
 	roles      singleflight.Group
@@ -136,7 +137,7 @@ func New(cfg Config) (*Client, error) {
 		cfg:    cfg,
 		http:   httpClient,
 		tokens: newTokens(func() oauth2.TokenSource { return fetchTokens{cc, tokenCtx} }),
-		slots:  semaphore.NewWeighted(int64(cfg.Concurrency)),
+		slots:  newLimiter(min(cfg.Concurrency, initialConcurrency), cfg.Concurrency, observer(cfg.Observer).ConcurrencyLimit),
 		cache:  newReadCache(cfg.Cache, cfg.Observer),
 	}, nil
 }
@@ -278,19 +279,22 @@ var errRetryable = errors.New("retryable")
 
 // attempt sends a request once (twice when the token was refused) and classifies the result.
 func (c *Client) attempt(ctx context.Context, r request, body []byte) (*response, error) {
-	if err := c.slots.Acquire(ctx, 1); err != nil {
+	if err := c.slots.acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer c.slots.Release(1)
+	defer c.slots.release()
 	for try := 0; ; try++ {
 		token, err := c.tokens.get()
 		if err != nil {
 			return nil, tokenError(err)
 		}
+		began := time.Now()
 		status, header, payload, err := c.send(ctx, r, body, token)
 		if err != nil {
+			c.slots.observe(time.Since(began), errors.Is(err, errRetryable), 0)
 			return nil, err
 		}
+		c.slots.observe(time.Since(began), status == http.StatusTooManyRequests || status >= 500, retryAfter(header))
 		if status == http.StatusUnauthorized && try == 0 {
 			c.tokens.forget(token)
 			continue
