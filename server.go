@@ -72,6 +72,8 @@ type config struct {
 	scalekitSecret   string
 	scalekitCalls    int
 	memberLists      string
+	cacheTTL         map[scalekit.Kind]time.Duration // per kind; 0 = not cached
+	webhookSecret    string
 	profileMappings  string
 	apiKeys          string
 	apiKeysFile      string
@@ -176,8 +178,18 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.apiKeysFile, "api-keys-file", env.str("USERGRAPH_API_KEYS_FILE", ""), "file of service API keys, one 'name sha256hex' per line (USERGRAPH_API_KEYS_FILE)")
 	fs.StringVar(&c.serviceClients, "service-client-ids", env.str("USERGRAPH_SERVICE_CLIENT_IDS", ""), "Scalekit client ids whose tokens are services, besides SCALEKIT_CLIENT_ID (USERGRAPH_SERVICE_CLIENT_IDS)")
 	fs.StringVar(&c.audience, "token-audience", env.str("USERGRAPH_TOKEN_AUDIENCE", ""), "required aud of Scalekit tokens, if any (USERGRAPH_TOKEN_AUDIENCE)")
-	fs.IntVar(&c.scalekitCalls, "scalekit-concurrency", env.integer("SCALEKIT_CONCURRENCY", 16), "Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
 	fs.StringVar(&c.memberLists, "scalekit-member-lists", env.str("SCALEKIT_MEMBER_LISTS", string(scalekit.MemberListsAuto)), "whether an organization's member list holds all of its users' memberships: complete, partial or auto (learned at run time) (SCALEKIT_MEMBER_LISTS)")
+	fs.IntVar(&c.scalekitCalls, "scalekit-concurrency", env.integer("SCALEKIT_CONCURRENCY", 64), "ceiling of the adaptive limit on Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
+	fs.StringVar(&c.webhookSecret, "scalekit-webhook-secret", env.str("SCALEKIT_WEBHOOK_SECRET", ""), "Scalekit mode: the whsec_ secret of the webhook endpoint; set, POST /webhooks/scalekit receives Scalekit's events (SCALEKIT_WEBHOOK_SECRET)")
+	cacheTTL := fs.Duration("cache-ttl", env.duration("USERGRAPH_CACHE_TTL", defaultCacheTTL), "Scalekit mode: how long the shared entity cache keeps an answer, for every kind without its own USERGRAPH_CACHE_TTL_<KIND>; 0 turns the cache off (USERGRAPH_CACHE_TTL)")
+	kindTTL := map[scalekit.Kind]*time.Duration{}
+	for _, k := range scalekit.Kinds {
+		name := "USERGRAPH_CACHE_TTL_" + strings.ToUpper(string(k))
+		if getenv(name) != "" {
+			d := env.duration(name, 0)
+			kindTTL[k] = &d
+		}
+	}
 	if env.err != nil {
 		return c, env.err
 	}
@@ -194,6 +206,16 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			c.introspectionSet = true
 		}
 	})
+	c.cacheTTL = map[scalekit.Kind]time.Duration{}
+	for _, k := range scalekit.Kinds {
+		c.cacheTTL[k] = *cacheTTL
+		if d := kindTTL[k]; d != nil {
+			c.cacheTTL[k] = *d
+		}
+		if c.cacheTTL[k] < 0 {
+			return c, fmt.Errorf("cache TTL of %s must not be negative", k)
+		}
+	}
 	if c.maxBodyBytes <= 0 || c.maxDepth <= 0 || c.maxComplexity <= 0 || c.loaderIdle <= 0 || c.scalekitCalls <= 0 {
 		return c, errors.New("-max-body-bytes, -max-depth, -max-complexity, -loader-idle and -scalekit-concurrency must be positive")
 	}
@@ -265,7 +287,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	defer creds.authenticator.Close()
-	dir, closeDir, err := openDirectory(ctx, cfg, log)
+	metrics := observe.NewMetrics(prometheus.NewRegistry())
+	dir, closeDir, err := openDirectory(ctx, cfg, log, metrics)
 	if err != nil {
 		return err
 	}
@@ -287,7 +310,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		MaxComplexity: cfg.maxComplexity,
 		Introspection: cfg.introspectionOn(),
 		Authenticator: creds.authenticator,
-		Metrics:       observe.NewMetrics(prometheus.NewRegistry()),
+		Metrics:       metrics,
 		Backend:       backendName(cfg),
 		BackendStates: states,
 		CORSOrigins:   splitList(cfg.corsOrigins),
@@ -301,6 +324,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		PlaygroundHeaders: creds.playgroundHeaders,
 		LoopbackHostsOnly: creds.playgroundHeaders != nil,
 	})
+	if cfg.webhookSecret != "" {
+		inv, ok := dir.(scalekit.Invalidator)
+		if !ok {
+			return errors.New("SCALEKIT_WEBHOOK_SECRET is for Scalekit mode only")
+		}
+		wh, err := scalekit.NewWebhookHandler(cfg.webhookSecret, inv, log)
+		if err != nil {
+			return err
+		}
+		// Outside the GraphQL handler's authentication: Scalekit proves itself by signature.
+		mux := http.NewServeMux()
+		mux.Handle("POST "+scalekit.WebhookPath, wh)
+		mux.Handle("/", handler)
+		return serve(ctx, cfg.addr, mux, log)
+	}
 	return serve(ctx, cfg.addr, handler, log)
 }
 
@@ -336,6 +374,10 @@ func backendName(cfg config) string {
 // a failed start prints.
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
+// defaultCacheTTL bounds how stale a Scalekit answer may be when no webhook or write of this
+// cluster told usergraph of the change (README: Scalekit backend).
+const defaultCacheTTL = 30 * time.Second
+
 // scalekitStartTimeout bounds the start-up check of the Scalekit environment, so that a
 // wrong URL fails the start in seconds instead of hanging.
 const scalekitStartTimeout = 15 * time.Second
@@ -343,7 +385,7 @@ const scalekitStartTimeout = 15 * time.Second
 // openDirectory opens the backend: PostgreSQL when USERGRAPH_DATABASE_URL is set; Scalekit
 // when its three settings are given (checked at once, so wrong credentials or an
 // unreachable environment stop the start with one line); else the embedded store.
-func openDirectory(ctx context.Context, cfg config, log *slog.Logger) (directory.Directory, func() error, error) {
+func openDirectory(ctx context.Context, cfg config, log *slog.Logger, metrics *observe.Metrics) (directory.Directory, func() error, error) {
 	switch backendName(cfg) {
 	case backendPostgres:
 		store, err := postgres.Open(ctx, cfg.databaseURL, postgres.Options{Seed: cfg.seed})
@@ -367,6 +409,8 @@ func openDirectory(ctx context.Context, cfg config, log *slog.Logger) (directory
 		Concurrency:    cfg.scalekitCalls,
 		MemberLists:    scalekit.MemberLists(cfg.memberLists),
 		Logger:         log,
+		Cache:          scalekit.CacheConfig{TTL: cfg.cacheTTL},
+		Observer:       observe.NewScalekitMetrics(metrics),
 	})
 	if err != nil {
 		return nil, nil, err

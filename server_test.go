@@ -16,6 +16,8 @@ import (
 	"github.com/usergraph/usergraph/directory/postgres"
 	"github.com/usergraph/usergraph/directory/postgres/postgrestest"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
+	"github.com/usergraph/usergraph/observe"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func envOf(kv ...string) func(string) string {
@@ -98,7 +100,7 @@ func TestScalekitBackendIsCheckedAtStart(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		dir, closeDir, err := openDirectory(context.Background(), cfg, log)
+		dir, closeDir, err := openDirectory(context.Background(), cfg, log, observe.NewMetrics(nil))
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: %v", tc.url, err)
@@ -162,7 +164,7 @@ func TestPostgresBackendIsSelectedByDatabaseURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, closeDir, err := openDirectory(context.Background(), cfg, log)
+	dir, closeDir, err := openDirectory(context.Background(), cfg, log, observe.NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +174,7 @@ func TestPostgresBackendIsSelectedByDatabaseURL(t *testing.T) {
 	}
 	bad := "postgres://app:s3cret@127.0.0.1:1/nowhere?connect_timeout=2"
 	cfg, _ = loadConfig(nil, envOf("USERGRAPH_DATABASE_URL", bad), io.Discard)
-	_, _, err = openDirectory(context.Background(), cfg, log)
+	_, _, err = openDirectory(context.Background(), cfg, log, observe.NewMetrics(nil))
 	if err == nil || strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("want one line without the password, got %v", err)
 	}
@@ -223,7 +225,7 @@ func TestScalekitMemberListsSettingReachesTheClient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir, closeDir, err := openDirectory(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		dir, closeDir, err := openDirectory(context.Background(), cfg, slog.New(slog.DiscardHandler), observe.NewMetrics(prometheus.NewRegistry()))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -30,7 +30,6 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
-	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/usergraph/usergraph/directory"
@@ -42,8 +41,10 @@ type Config struct {
 	ClientID       string
 	ClientSecret   string
 
-	// Concurrency bounds the API requests in flight at once, across all callers, so that a
-	// burst of GraphQL queries cannot exhaust the environment's rate limit. Default 16.
+	// Concurrency is the ceiling of the API requests in flight at once, across all callers,
+	// so that a burst of GraphQL queries cannot exhaust the environment's rate limit. The
+	// limit under it adapts (limiter.go): it starts at 16 and grows while Scalekit answers
+	// fast, and halves on 429, 5xx, timeouts or slow answers. Default 64.
 	Concurrency int
 	// CallTimeout bounds one attempt of one request. Default 10s.
 	CallTimeout time.Duration
@@ -64,6 +65,11 @@ type Config struct {
 	// MemberListProof is how many users in several organizations must match, fetched by id
 	// and seen in a member list, before auto mode trusts the lists. Default 50.
 	MemberListProof int
+	// Cache configures the process-wide read cache (cache.go); the zero value caches
+	// nothing but still coalesces identical reads in flight.
+	Cache CacheConfig
+	// Observer receives cache and concurrency events for metrics; nil records nothing.
+	Observer Observer
 }
 
 func (c *Config) defaults() error {
@@ -76,7 +82,7 @@ func (c *Config) defaults() error {
 		return errors.New("scalekit: SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET are both required")
 	}
 	if c.Concurrency <= 0 {
-		c.Concurrency = 16
+		c.Concurrency = 64
 	}
 	if c.CallTimeout <= 0 {
 		c.CallTimeout = 10 * time.Second
@@ -114,7 +120,7 @@ type Client struct {
 	cfg    Config
 	http   *http.Client
 	tokens *tokens
-	slots  *semaphore.Weighted
+	slots  *limiter
 	calls  atomic.Uint64
 
 	roles      singleflight.Group
@@ -122,6 +128,7 @@ type Client struct {
 	rolesCache *catalogue
 
 	lists *memberLists
+	cache *readCache
 }
 
 var _ directory.Directory = (*Client)(nil)
@@ -145,8 +152,9 @@ func New(cfg Config) (*Client, error) {
 		cfg:    cfg,
 		http:   httpClient,
 		tokens: newTokens(func() oauth2.TokenSource { return fetchTokens{cc, tokenCtx} }),
-		slots:  semaphore.NewWeighted(int64(cfg.Concurrency)),
 		lists:  newMemberLists(cfg.MemberLists, cfg.MemberListProof, cfg.Logger),
+		slots:  newLimiter(min(cfg.Concurrency, initialConcurrency), cfg.Concurrency, observer(cfg.Observer).ConcurrencyLimit),
+		cache:  newReadCache(cfg.Cache, cfg.Observer),
 	}, nil
 }
 
@@ -231,10 +239,10 @@ type response struct {
 	body   []byte
 }
 
-// do sends a request. Reads are retried with exponential backoff and jitter on 429, 502,
+// call sends a request. Reads are retried with exponential backoff and jitter on 429, 502,
 // 503, 504 and network errors, honouring Retry-After; writes are never retried blindly,
 // because a timed-out write may have been applied. A refused token is renewed once.
-func (c *Client) do(ctx context.Context, r request) (*response, error) {
+func (c *Client) call(ctx context.Context, r request) (*response, error) {
 	var body []byte
 	if r.body != nil {
 		var err error
@@ -287,19 +295,22 @@ var errRetryable = errors.New("retryable")
 
 // attempt sends a request once (twice when the token was refused) and classifies the result.
 func (c *Client) attempt(ctx context.Context, r request, body []byte) (*response, error) {
-	if err := c.slots.Acquire(ctx, 1); err != nil {
+	if err := c.slots.acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer c.slots.Release(1)
+	defer c.slots.release()
 	for try := 0; ; try++ {
 		token, err := c.tokens.get()
 		if err != nil {
 			return nil, tokenError(err)
 		}
+		began := time.Now()
 		status, header, payload, err := c.send(ctx, r, body, token)
 		if err != nil {
+			c.slots.observe(time.Since(began), errors.Is(err, errRetryable), 0)
 			return nil, err
 		}
+		c.slots.observe(time.Since(began), status == http.StatusTooManyRequests || status >= 500, retryAfter(header))
 		if status == http.StatusUnauthorized && try == 0 {
 			c.tokens.forget(token)
 			continue

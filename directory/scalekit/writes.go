@@ -126,6 +126,7 @@ func (c *Client) whichTaken(ctx context.Context, self, email string, externalID 
 // the merged map: a concurrent change of the same map between the read and the write is
 // lost (last writer wins). README documents the race.
 func (c *Client) UpdateUser(ctx context.Context, in directory.UserUpdate) (*directory.User, error) {
+	ctx = freshReads(ctx) // the read of a read-modify-write must see Scalekit's current value
 	if !plausibleID(in.ID, "usr_") {
 		return nil, noUser(in.ID, "id")
 	}
@@ -294,6 +295,7 @@ func (c *Client) AddMembership(ctx context.Context, in directory.NewMembership) 
 // without roles; both are refused as input errors. A metadata change is a read-modify-write,
 // like UpdateUser's maps.
 func (c *Client) UpdateMembership(ctx context.Context, in directory.MembershipUpdate) (*directory.Membership, error) {
+	ctx = freshReads(ctx) // the read of a read-modify-write must see Scalekit's current value
 	if !plausibleID(in.UserID, "usr_") {
 		return nil, noUser(in.UserID, "userId")
 	}
@@ -397,6 +399,7 @@ func (c *Client) CreateOrganization(ctx context.Context, in directory.NewOrganiz
 
 // UpdateOrganization sends only what changes; a metadata change is a read-modify-write.
 func (c *Client) UpdateOrganization(ctx context.Context, in directory.OrganizationUpdate) (*directory.Organization, error) {
+	ctx = freshReads(ctx) // the read of a read-modify-write must see Scalekit's current value
 	if !plausibleID(in.ID, "org_") {
 		return nil, noOrganization(in.ID, "id")
 	}

@@ -1,0 +1,328 @@
+package scalekit
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+	"golang.org/x/sync/singleflight"
+)
+
+// The read cache sits where the client sends a GET: below the directory methods, and so
+// below the authorization policy that wraps the whole backend — it only saves Scalekit
+// calls, every answer built from it is still filtered per caller. It holds Scalekit's
+// answers (the wire bytes) for a user, an organization, a page of an organization's members
+// or of users, and the role catalogue; each caller decodes its own copy, so nothing cached
+// is ever shared mutable state.
+//
+// Freshness is by version, not by finding entries: every entry depends on one tag (a user,
+// an organization, "lists" for pages and lookups by external id, "roles") and on the
+// global tag, and remembers their versions when its fetch started. A write through this
+// client, a webhook or another replica's notice bumps the versions it affects; an entry
+// whose versions moved is a miss. So a request that starts after a write returned can never
+// read what the write changed, however the entries are keyed.
+
+// Kind is what a cached answer holds; each kind has its own TTL.
+type Kind string
+
+// Kinds of cached answers.
+const (
+	KindUser         Kind = "user"         // GET /users/{id}, /users:external/{id}
+	KindOrganization Kind = "organization" // GET /organizations/{id}, …:external/{id}, the list
+	KindMembers      Kind = "members"      // GET /organizations/{id}/users (and :search)
+	KindUsers        Kind = "users"        // GET /users, /users:search
+	KindRoles        Kind = "roles"        // GET /roles…
+)
+
+// Kinds lists every kind, for configuration and metrics.
+var Kinds = []Kind{KindUser, KindOrganization, KindMembers, KindUsers, KindRoles}
+
+// Invalidation sources, the label of the invalidation metric.
+const (
+	SourceWrite   = "write"   // a write through this process
+	SourceWebhook = "webhook" // a Scalekit webhook received by this process
+	SourcePeer    = "peer"    // another replica's notice (Redis)
+)
+
+// CacheConfig configures the read cache. A kind with no TTL (or 0) is not cached; reads of
+// it are still coalesced.
+type CacheConfig struct {
+	TTL map[Kind]time.Duration
+	// MaxBytes bounds the memory the cached answers hold. Default 64 MiB.
+	MaxBytes uint64
+}
+
+// Observer receives the client's cache and concurrency events (for metrics). Its methods
+// must be cheap and safe for concurrent use.
+type Observer interface {
+	CacheHit(kind Kind)
+	CacheMiss(kind Kind)
+	CacheEvicted(kind Kind)
+	CacheInvalidated(source string)
+	Coalesced(kind Kind)
+	ConcurrencyLimit(limit int)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) CacheHit(Kind)           {}
+func (nopObserver) CacheMiss(Kind)          {}
+func (nopObserver) CacheEvicted(Kind)       {}
+func (nopObserver) CacheInvalidated(string) {}
+func (nopObserver) Coalesced(Kind)          {}
+func (nopObserver) ConcurrencyLimit(int)    {}
+
+// Tags that entries depend on besides their own.
+const (
+	tagGlobal = "*"
+	tagLists  = "lists"
+	tagRoles  = "roles"
+)
+
+func userTag(id string) string { return "user:" + id }
+func orgTag(id string) string  { return "org:" + id }
+
+// entry is one cached answer with the versions it was fetched under.
+type entry struct {
+	kind      Kind
+	body      []byte
+	tag       string
+	tagVer    uint64
+	globalVer uint64
+}
+
+// versions counts the bumps of each tag. Tags that were never bumped are at 0 and take no
+// memory; a bumped tag stays (one small map entry per written object, bounded by writes).
+type versions struct {
+	mu sync.RWMutex
+	m  map[string]uint64
+}
+
+func (v *versions) get(tag string) uint64 {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.m[tag]
+}
+
+func (v *versions) bump(tags ...string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, t := range tags {
+		v.m[t]++
+	}
+}
+
+// readCache is the cache plus the coalescing of reads in flight.
+type readCache struct {
+	ttl      map[Kind]time.Duration
+	store    *otter.Cache[string, *entry] // nil when every kind is off
+	vers     versions
+	flights  singleflight.Group
+	observer Observer
+	// peers, when set, is told of every local bump so that other replicas bump too.
+	peers atomic.Pointer[func(tags []string)]
+}
+
+const defaultCacheBytes = 64 << 20
+
+// initialConcurrency is where the adaptive limit starts.
+const initialConcurrency = 16
+
+func observer(o Observer) Observer {
+	if o == nil {
+		return nopObserver{}
+	}
+	return o
+}
+
+func newReadCache(cfg CacheConfig, obs Observer) *readCache {
+	obs = observer(obs)
+	rc := &readCache{ttl: map[Kind]time.Duration{}, vers: versions{m: map[string]uint64{}}, observer: obs}
+	on := false
+	for k, d := range cfg.TTL {
+		if d > 0 {
+			rc.ttl[k] = d
+			on = true
+		}
+	}
+	if !on {
+		return rc
+	}
+	max := cfg.MaxBytes
+	if max == 0 {
+		max = defaultCacheBytes
+	}
+	rc.store = otter.Must(&otter.Options[string, *entry]{
+		MaximumWeight: max,
+		Weigher: func(key string, e *entry) uint32 {
+			return uint32(min(len(key)+len(e.body)+64, 1<<31))
+		},
+		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, *entry]) time.Duration {
+			return rc.ttl[e.Value.kind]
+		}),
+		OnDeletion: func(e otter.DeletionEvent[string, *entry]) {
+			if e.Cause == otter.CauseOverflow {
+				obs.CacheEvicted(e.Value.kind)
+			}
+		},
+	})
+	return rc
+}
+
+// classify names the kind of a GET path and the tag its answer depends on.
+func classify(path string) (Kind, string) {
+	rest, _ := strings.CutPrefix(path, "/api/v1/")
+	seg := strings.Split(rest, "/")
+	switch {
+	case seg[0] == "roles" || strings.HasPrefix(seg[0], "roles"):
+		return KindRoles, tagRoles
+	case seg[0] == "users" && len(seg) == 2:
+		return KindUser, userTag(unescape(seg[1]))
+	case strings.HasPrefix(seg[0], "users:external") && len(seg) == 2:
+		return KindUser, tagLists
+	case seg[0] == "users" || seg[0] == "users:search":
+		return KindUsers, tagLists
+	case seg[0] == "organizations" && len(seg) == 2:
+		return KindOrganization, orgTag(unescape(seg[1]))
+	case seg[0] == "organizations" && len(seg) == 3:
+		return KindMembers, tagLists
+	case seg[0] == "organizations" || strings.HasPrefix(seg[0], "organizations:"):
+		return KindOrganization, tagLists
+	}
+	return "", tagLists
+}
+
+func unescape(s string) string {
+	if u, err := url.PathUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// affected names the tags a write to path may change. Writes by external id cannot be
+// tied to one user or organization here, and an organization's change shows in every
+// member's embedded memberships: both move the global tag.
+func affected(path string) []string {
+	rest, _ := strings.CutPrefix(path, "/api/v1/")
+	seg := strings.Split(rest, "/")
+	switch {
+	case seg[0] == "users" && len(seg) == 2:
+		return []string{userTag(unescape(seg[1])), tagLists}
+	case seg[0] == "memberships" && len(seg) == 5 && seg[3] == "users":
+		return []string{userTag(unescape(seg[4])), tagLists}
+	case seg[0] == "organizations" && len(seg) == 1:
+		return []string{tagLists} // a new organization: only lists can show it
+	case seg[0] == "organizations" && len(seg) == 3 && seg[2] == "users":
+		return []string{tagLists} // a new user: only lists and lookups can show it
+	}
+	return []string{tagGlobal}
+}
+
+// invalidate bumps tags; from this process's own writes and webhooks, peers are told.
+func (rc *readCache) invalidate(source string, tags ...string) {
+	if len(tags) == 0 {
+		return
+	}
+	rc.vers.bump(tags...)
+	rc.observer.CacheInvalidated(source)
+	if source != SourcePeer {
+		if p := rc.peers.Load(); p != nil {
+			(*p)(tags)
+		}
+	}
+}
+
+type noCacheKey struct{}
+
+// freshReads makes the reads of ctx bypass the cache (they are still coalesced with reads
+// that started after them): a read-modify-write must start from Scalekit's current value.
+func freshReads(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noCacheKey{}, true)
+}
+
+// get answers a GET from the cache, or fetches it once for every caller asking at the same
+// time under the same versions.
+func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.Context) (*response, error)) (*response, error) {
+	key := r.path
+	if len(r.query) > 0 {
+		key += "?" + r.query.Encode()
+	}
+	kind, tag := classify(r.path)
+	tagVer, globalVer := rc.vers.get(tag), rc.vers.get(tagGlobal)
+	ttl := rc.ttl[kind]
+	bypass := ctx.Value(noCacheKey{}) != nil
+	if rc.store != nil && ttl > 0 && !bypass {
+		if e, ok := rc.store.GetIfPresent(key); ok && e.tagVer == tagVer && e.globalVer == globalVer {
+			rc.observer.CacheHit(kind)
+			return &response{status: http.StatusOK, body: e.body}, nil
+		}
+		rc.observer.CacheMiss(kind)
+	}
+	// The flight's key holds the versions: a read that starts after a write returned never
+	// joins a fetch that started before it.
+	flight := key + "@" + strconv.FormatUint(tagVer, 10) + "." + strconv.FormatUint(globalVer, 10)
+	ch := rc.flights.DoChan(flight, func() (any, error) {
+		// The shared fetch must not die with the first caller's request.
+		resp, err := fetch(context.WithoutCancel(ctx))
+		if err == nil && rc.store != nil && ttl > 0 && resp.status == http.StatusOK {
+			rc.store.Set(key, &entry{kind: kind, body: resp.body, tag: tag, tagVer: tagVer, globalVer: globalVer})
+		}
+		return resp, err
+	})
+	select {
+	case res := <-ch:
+		if res.Shared {
+			rc.observer.Coalesced(kind)
+		}
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*response), nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
+// do sends a request: a read through the cache and the coalescing of reads in flight, a
+// write straight to Scalekit, after which (whether it succeeded or not: a failed write may
+// have been applied) every entry it may have changed is stale before do returns.
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	if r.idempotent() {
+		return c.cache.get(ctx, r, func(ctx context.Context) (*response, error) { return c.call(ctx, r) })
+	}
+	resp, err := c.call(ctx, r)
+	c.Invalidate(SourceWrite, affected(r.path)...)
+	return resp, err
+}
+
+// Invalidate makes the cached answers that depend on tags stale, in this process and, with
+// peers set, in every replica. The role catalogue is dropped with the roles or global tag.
+func (c *Client) Invalidate(source string, tags ...string) {
+	c.cache.invalidate(source, tags...)
+	for _, t := range tags {
+		if t == tagRoles || t == tagGlobal {
+			c.rolesMu.Lock()
+			c.rolesCache = nil
+			c.rolesMu.Unlock()
+			return
+		}
+	}
+}
+
+// UserTag and OrganizationTag name the answers that depend on one user or organization, for
+// Invalidate; ListsTag the pages and lookups, RolesTag the role catalogue, GlobalTag all.
+func UserTag(id string) string         { return userTag(id) }
+func OrganizationTag(id string) string { return orgTag(id) }
+
+// Tags for Invalidate.
+const (
+	ListsTag  = tagLists
+	RolesTag  = tagRoles
+	GlobalTag = tagGlobal
+)

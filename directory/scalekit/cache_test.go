@@ -1,0 +1,148 @@
+package scalekit_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/scalekit"
+	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
+)
+
+func cached(ttl time.Duration) func(*scalekit.Config) {
+	return func(c *scalekit.Config) {
+		c.Cache.TTL = map[scalekit.Kind]time.Duration{}
+		for _, k := range scalekit.Kinds {
+			c.Cache.TTL[k] = ttl
+		}
+	}
+}
+
+func firstMembers(t *testing.T, c *scalekit.Client, orgID string) *directory.Page[*directory.Membership] {
+	t.Helper()
+	pages, err := c.Members(ctx, []directory.MembersQuery{{OrganizationID: orgID, First: 50}})
+	require.NoError(t, err)
+	return pages[0]
+}
+
+func givenName(t *testing.T, c *scalekit.Client, id string) string {
+	t.Helper()
+	us, err := c.UsersByID(ctx, []string{id})
+	require.NoError(t, err)
+	require.NotNil(t, us[0])
+	return *us[0].Profile.GivenName
+}
+
+func TestCacheAnswersRepeatedReads(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	c := newClient(t, fake, cached(time.Minute))
+	id := fake.UserIDByEmail("wile.coyote@acme.test")
+	orgID := fake.OrganizationIDByExternalID("acme")
+	givenName(t, c, id)
+	firstMembers(t, c, orgID)
+	before := fake.Calls()
+	for range 5 {
+		assert.Equal(t, "Wile", givenName(t, c, id))
+		firstMembers(t, c, orgID)
+	}
+	assert.Equal(t, before, fake.Calls(), "warm reads cost no Scalekit call")
+}
+
+func TestZeroTTLTurnsTheCacheOff(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	c := newClient(t, fake) // no TTL set: off
+	id := fake.UserIDByEmail("wile.coyote@acme.test")
+	givenName(t, c, id)
+	before := fake.Calls()
+	givenName(t, c, id)
+	assert.Equal(t, before+1, fake.Calls())
+}
+
+func TestEntriesExpireAfterTheirTTL(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	c := newClient(t, fake, cached(100*time.Millisecond))
+	id := fake.UserIDByEmail("wile.coyote@acme.test")
+	givenName(t, c, id)
+	before := fake.Calls()
+	require.Eventually(t, func() bool {
+		givenName(t, c, id)
+		return fake.Calls() > before
+	}, 5*time.Second, 50*time.Millisecond, "an expired entry is fetched again")
+}
+
+// A write through the client makes every answer it may have changed stale before it
+// returns: the user, the member pages that embed the user, and lookups.
+func TestAWriteIsSeenByEveryReadThatStartsAfterIt(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	c := newClient(t, fake, cached(time.Hour))
+	id := fake.UserIDByEmail("wile.coyote@acme.test")
+	acme := fake.OrganizationIDByExternalID("acme")
+	globex := fake.OrganizationIDByExternalID("globex")
+	givenName(t, c, id)
+	firstMembers(t, c, acme)
+
+	name := "Wilhelm"
+	_, err := c.UpdateUser(ctx, directory.UserUpdate{ID: id, Profile: &directory.ProfileUpdate{GivenName: directory.Some(&name)}})
+	require.NoError(t, err)
+	assert.Equal(t, "Wilhelm", givenName(t, c, id))
+	for _, m := range firstMembers(t, c, acme).Items {
+		if m.UserID == id {
+			assert.Equal(t, "Wilhelm", *m.User.Profile.GivenName, "the member page embeds the new profile")
+		}
+	}
+
+	// A membership change shows in the user and in both organizations' pages.
+	require.NoError(t, c.RemoveMembership(ctx, id, globex))
+	us, err := c.UsersByID(ctx, []string{id})
+	require.NoError(t, err)
+	for _, m := range us[0].Memberships {
+		assert.NotEqual(t, globex, m.OrganizationID, "the removed membership is gone from the cached user")
+	}
+	for _, m := range firstMembers(t, c, globex).Items {
+		assert.NotEqual(t, id, m.UserID, "the removed member is gone from the cached page")
+	}
+
+	// An organization's rename shows in the organization.
+	_, err = c.UpdateOrganization(ctx, directory.OrganizationUpdate{ID: acme, DisplayName: directory.Some("Acme Renamed")})
+	require.NoError(t, err)
+	orgs, err := c.OrganizationsByID(ctx, []string{acme})
+	require.NoError(t, err)
+	assert.Equal(t, "Acme Renamed", orgs[0].DisplayName)
+}
+
+// Invalidate, as a webhook or another replica calls it, makes the named answers stale.
+func TestInvalidateByTag(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	c := newClient(t, fake, cached(time.Hour))
+	id := fake.UserIDByEmail("wile.coyote@acme.test")
+	givenName(t, c, id)
+	before := fake.Calls()
+	c.Invalidate(scalekit.SourceWebhook, scalekit.UserTag(id))
+	givenName(t, c, id)
+	assert.Equal(t, before+1, fake.Calls())
+}
+
+// Identical reads at the same moment share one call, with or without the cache.
+func TestIdenticalReadsInFlightShareOneCall(t *testing.T) {
+	for _, tune := range []func(*scalekit.Config){cached(0), cached(time.Minute)} {
+		fake := scalekittest.New(t, scalekittest.Options{Seed: true, Latency: 200 * time.Millisecond})
+		c := newClient(t, fake, tune)
+		id := fake.UserIDByEmail("wile.coyote@acme.test")
+		require.NoError(t, c.Ping(ctx))
+		before := fake.Calls()
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				assert.Equal(t, "Wile", givenName(t, c, id))
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, before+1, fake.Calls(), "20 identical reads in flight, one call")
+	}
+}
