@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory/postgres"
 	"github.com/usergraph/usergraph/directory/postgres/postgrestest"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
 	"github.com/usergraph/usergraph/observe"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 func envOf(kv ...string) func(string) string {
