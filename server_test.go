@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/usergraph/usergraph/auth"
-	"github.com/usergraph/usergraph/directory/postgres"
-	"github.com/usergraph/usergraph/directory/postgres/postgrestest"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
+	"github.com/usergraph/usergraph/directory/sqlstore"
+	"github.com/usergraph/usergraph/directory/sqlstore/postgrestest"
 )
 
 func envOf(kv ...string) func(string) string {
@@ -166,7 +166,7 @@ func TestPostgresBackendIsSelectedByDatabaseURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeDir()
-	if _, ok := dir.(*postgres.Store); !ok {
+	if _, ok := dir.(*sqlstore.Store); !ok {
 		t.Fatalf("got %T", dir)
 	}
 	bad := "postgres://app:s3cret@127.0.0.1:1/nowhere?connect_timeout=2"
