@@ -50,3 +50,10 @@ func (r ruled) UpdateOrganization(ctx context.Context, in OrganizationUpdate) (*
 	}
 	return r.Directory.UpdateOrganization(ctx, in)
 }
+
+func (r ruled) AddDomain(ctx context.Context, in NewDomain) (*Domain, error) {
+	if err := in.Check(); err != nil {
+		return nil, err
+	}
+	return r.Directory.AddDomain(ctx, in)
+}

@@ -32,6 +32,15 @@ type Directory interface {
 	// DeleteOrganization deletes an organization and every membership in it; the users stay.
 	DeleteOrganization(ctx context.Context, id string) error
 
+	// DomainsByOrganization returns each organization's domains, ordered by name; an
+	// organization without any gets an empty list.
+	DomainsByOrganization(ctx context.Context, organizationIDs []string) ([][]*Domain, error)
+	// AddDomain claims a domain for an organization: TAKEN on "domain" when an organization
+	// holds it already, NOT_FOUND on "organizationId" when there is no such organization.
+	AddDomain(ctx context.Context, in NewDomain) (*Domain, error)
+	// RemoveDomain removes one domain of an organization (NOT_FOUND on "id" otherwise).
+	RemoveDomain(ctx context.Context, organizationID, domainID string) error
+
 	// Roles returns the role catalogue, ordered by name.
 	Roles(ctx context.Context) ([]*Role, error)
 	RolesByID(ctx context.Context, ids []string) ([]*Role, error)

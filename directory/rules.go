@@ -2,7 +2,6 @@ package directory
 
 import (
 	"fmt"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -78,7 +77,8 @@ func (c *checker) length(v *string, min, max int, field []string) bool {
 	return false
 }
 
-// email checks and trims an email address in place.
+// email checks an email address and canonicalizes it in place (trimmed, domain in IDNA
+// ASCII form), so that uniqueness compares look-alike addresses as equal.
 func (c *checker) email(v *string, field ...string) {
 	if v == nil {
 		return
@@ -91,10 +91,12 @@ func (c *checker) email(v *string, field ...string) {
 	if !c.length(v, 1, MaxEmailLen, field) {
 		return
 	}
-	addr, err := mail.ParseAddress(*v)
-	if err != nil || addr.Address != *v || !strings.Contains(addr.Address[strings.LastIndexByte(addr.Address, '@'):], ".") {
-		c.add(CodeInvalidEmail, fmt.Sprintf("%q is not an email address", *v), field...)
+	canonical, err := CanonicalEmail(*v)
+	if err != nil {
+		c.add(CodeInvalidEmail, fmt.Sprintf("%+q %v", *v, err), field...)
+		return
 	}
+	*v = canonical
 }
 
 // CheckMap applies Scalekit's limits on string maps (metadata, custom attributes).

@@ -40,6 +40,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	AddOrganizationDomainPayload struct {
+		Domain     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CreateOrganizationPayload struct {
 		Organization func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
@@ -99,12 +104,14 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddMembership             func(childComplexity int, input model.AddMembershipInput) int
+		AddOrganizationDomain     func(childComplexity int, input model.AddOrganizationDomainInput) int
 		CreateOrganization        func(childComplexity int, input model.CreateOrganizationInput) int
 		CreateUser                func(childComplexity int, input model.CreateUserInput) int
 		DeleteOrganization        func(childComplexity int, input model.DeleteOrganizationInput) int
 		DeleteUser                func(childComplexity int, input model.DeleteUserInput) int
 		ProvisionUserFromIdentity func(childComplexity int, input model.ProvisionInput) int
 		RemoveMembership          func(childComplexity int, input model.RemoveMembershipInput) int
+		RemoveOrganizationDomain  func(childComplexity int, input model.RemoveOrganizationDomainInput) int
 		UpdateMembership          func(childComplexity int, input model.UpdateMembershipInput) int
 		UpdateOrganization        func(childComplexity int, input model.UpdateOrganizationInput) int
 		UpdateUser                func(childComplexity int, input model.UpdateUserInput) int
@@ -128,6 +135,7 @@ type ComplexityRoot struct {
 	Organization struct {
 		CreateTime  func(childComplexity int) int
 		DisplayName func(childComplexity int) int
+		Domains     func(childComplexity int) int
 		ExternalID  func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Members     func(childComplexity int, first *int, after *string, status *directory.MembershipStatus) int
@@ -140,6 +148,14 @@ type ComplexityRoot struct {
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	OrganizationDomain struct {
+		CreateTime   func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Type         func(childComplexity int) int
+		Verification func(childComplexity int) int
 	}
 
 	OrganizationEdge struct {
@@ -177,6 +193,11 @@ type ComplexityRoot struct {
 	RemoveMembershipPayload struct {
 		RemovedOrganizationID func(childComplexity int) int
 		UserErrors            func(childComplexity int) int
+	}
+
+	RemoveOrganizationDomainPayload struct {
+		RemovedDomainID func(childComplexity int) int
+		UserErrors      func(childComplexity int) int
 	}
 
 	Role struct {
@@ -281,6 +302,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AddMembershipPayload.UserErrors(childComplexity), true
+
+	case "AddOrganizationDomainPayload.domain":
+		if e.ComplexityRoot.AddOrganizationDomainPayload.Domain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddOrganizationDomainPayload.Domain(childComplexity), true
+	case "AddOrganizationDomainPayload.userErrors":
+		if e.ComplexityRoot.AddOrganizationDomainPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddOrganizationDomainPayload.UserErrors(childComplexity), true
 
 	case "CreateOrganizationPayload.organization":
 		if e.ComplexityRoot.CreateOrganizationPayload.Organization == nil {
@@ -499,6 +533,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddMembership(childComplexity, args["input"].(model.AddMembershipInput)), true
+	case "Mutation.addOrganizationDomain":
+		if e.ComplexityRoot.Mutation.AddOrganizationDomain == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addOrganizationDomain_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddOrganizationDomain(childComplexity, args["input"].(model.AddOrganizationDomainInput)), true
 	case "Mutation.createOrganization":
 		if e.ComplexityRoot.Mutation.CreateOrganization == nil {
 			break
@@ -565,6 +610,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveMembership(childComplexity, args["input"].(model.RemoveMembershipInput)), true
+	case "Mutation.removeOrganizationDomain":
+		if e.ComplexityRoot.Mutation.RemoveOrganizationDomain == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeOrganizationDomain_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveOrganizationDomain(childComplexity, args["input"].(model.RemoveOrganizationDomainInput)), true
 	case "Mutation.updateMembership":
 		if e.ComplexityRoot.Mutation.UpdateMembership == nil {
 			break
@@ -684,6 +740,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.DisplayName(childComplexity), true
+	case "Organization.domains":
+		if e.ComplexityRoot.Organization.Domains == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Domains(childComplexity), true
 	case "Organization.externalId":
 		if e.ComplexityRoot.Organization.ExternalID == nil {
 			break
@@ -744,6 +806,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationConnection.TotalCount(childComplexity), true
+
+	case "OrganizationDomain.createTime":
+		if e.ComplexityRoot.OrganizationDomain.CreateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationDomain.CreateTime(childComplexity), true
+	case "OrganizationDomain.id":
+		if e.ComplexityRoot.OrganizationDomain.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationDomain.ID(childComplexity), true
+	case "OrganizationDomain.domain":
+		if e.ComplexityRoot.OrganizationDomain.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationDomain.Name(childComplexity), true
+	case "OrganizationDomain.type":
+		if e.ComplexityRoot.OrganizationDomain.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationDomain.Type(childComplexity), true
+	case "OrganizationDomain.verificationStatus":
+		if e.ComplexityRoot.OrganizationDomain.Verification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationDomain.Verification(childComplexity), true
 
 	case "OrganizationEdge.cursor":
 		if e.ComplexityRoot.OrganizationEdge.Cursor == nil {
@@ -894,6 +987,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RemoveMembershipPayload.UserErrors(childComplexity), true
+
+	case "RemoveOrganizationDomainPayload.removedDomainId":
+		if e.ComplexityRoot.RemoveOrganizationDomainPayload.RemovedDomainID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveOrganizationDomainPayload.RemovedDomainID(childComplexity), true
+	case "RemoveOrganizationDomainPayload.userErrors":
+		if e.ComplexityRoot.RemoveOrganizationDomainPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveOrganizationDomainPayload.UserErrors(childComplexity), true
 
 	case "Role.description":
 		if e.ComplexityRoot.Role.Description == nil {
@@ -1206,6 +1312,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputAddMembershipInput,
+		ec.unmarshalInputAddOrganizationDomainInput,
 		ec.unmarshalInputCreateOrganizationInput,
 		ec.unmarshalInputCreateUserInput,
 		ec.unmarshalInputDeleteOrganizationInput,
@@ -1213,6 +1320,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputIdentityInput,
 		ec.unmarshalInputProvisionInput,
 		ec.unmarshalInputRemoveMembershipInput,
+		ec.unmarshalInputRemoveOrganizationDomainInput,
 		ec.unmarshalInputUpdateMembershipInput,
 		ec.unmarshalInputUpdateOrganizationInput,
 		ec.unmarshalInputUpdateUserInput,
@@ -1292,6 +1400,72 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/domain.graphqls", Input: `extend type Organization {
+  "The organization's internet domains, ordered by name. ACTIVE members and services read them."
+  domains: [OrganizationDomain!]!
+}
+
+"""
+An internet domain claimed by an organization, as Scalekit models it. A domain belongs to at
+most one organization. A verified ORGANIZATION_DOMAIN makes the organization vouch for every
+address in it: provisioning through one of the organization's connections may then link the
+sign-in to an existing user with such an address.
+"""
+type OrganizationDomain {
+  id: ID!
+  "Lower-case, in IDNA ASCII form (xn--… for an internationalized name)."
+  domain: String!
+  type: DomainType!
+  verificationStatus: DomainVerificationStatus!
+  createTime: DateTime!
+}
+
+enum DomainType {
+  "A domain the organization owns (Scalekit's SSO discovery domain); vouches once verified."
+  ORGANIZATION_DOMAIN
+  "Only suggests the organization to users of the domain; vouches for nobody."
+  ALLOWED_EMAIL_DOMAIN
+}
+
+enum DomainVerificationStatus {
+  PENDING
+  VERIFIED
+  FAILED
+  AUTO_VERIFIED
+}
+
+input AddOrganizationDomainInput {
+  organizationId: ID!
+  "A domain name; stored lower-case in IDNA ASCII form."
+  domain: String!
+  type: DomainType! = ORGANIZATION_DOMAIN
+}
+
+type AddOrganizationDomainPayload {
+  domain: OrganizationDomain
+  userErrors: [UserError!]!
+}
+
+input RemoveOrganizationDomainInput {
+  organizationId: ID!
+  id: ID!
+}
+
+type RemoveOrganizationDomainPayload {
+  removedDomainId: ID
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  """
+  Claim a domain for an organization. Services only: the embedded stores record it as
+  verified by an administrator; Scalekit verifies it by its own rules.
+  """
+  addOrganizationDomain(input: AddOrganizationDomainInput!): AddOrganizationDomainPayload
+  "Remove a domain from an organization. Services only."
+  removeOrganizationDomain(input: RemoveOrganizationDomainInput!): RemoveOrganizationDomainPayload
+}
+`, BuiltIn: false},
 	{Name: "../schema/membership.graphqls", Input: `"A user's membership in an organization."
 type Membership {
   organizationId: ID!
@@ -1803,6 +1977,16 @@ func (ec *executionContext) childFields_AddMembershipPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type AddMembershipPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_AddOrganizationDomainPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "domain":
+		return ec.fieldContext_AddOrganizationDomainPayload_domain(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AddOrganizationDomainPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddOrganizationDomainPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "organization":
@@ -1963,6 +2147,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_updateTime(ctx, field)
 	case "members":
 		return ec.fieldContext_Organization_members(ctx, field)
+	case "domains":
+		return ec.fieldContext_Organization_domains(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
@@ -1979,6 +2165,22 @@ func (ec *executionContext) childFields_OrganizationConnection(ctx context.Conte
 		return ec.fieldContext_OrganizationConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationDomain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OrganizationDomain_id(ctx, field)
+	case "domain":
+		return ec.fieldContext_OrganizationDomain_domain(ctx, field)
+	case "type":
+		return ec.fieldContext_OrganizationDomain_type(ctx, field)
+	case "verificationStatus":
+		return ec.fieldContext_OrganizationDomain_verificationStatus(ctx, field)
+	case "createTime":
+		return ec.fieldContext_OrganizationDomain_createTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationDomain", field.Name)
 }
 
 func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2031,6 +2233,16 @@ func (ec *executionContext) childFields_RemoveMembershipPayload(ctx context.Cont
 		return ec.fieldContext_RemoveMembershipPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RemoveMembershipPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RemoveOrganizationDomainPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "removedDomainId":
+		return ec.fieldContext_RemoveOrganizationDomainPayload_removedDomainId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RemoveOrganizationDomainPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemoveOrganizationDomainPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -47,6 +47,7 @@ type Loaders struct {
 	RoleByID                 *Loader[string, *directory.Role]
 	MembershipsByUser        *Loader[string, []*directory.Membership]
 	IdentitiesByUser         *Loader[string, []*directory.Identity]
+	DomainsByOrganization    *Loader[string, []*directory.Domain]
 	Members                  *Loader[directory.MembersQuery, *directory.Page[*directory.Membership]]
 }
 
@@ -92,6 +93,7 @@ func New(dir directory.Directory, opts Options) *Loaders {
 	l.RoleByID = newLoader("RoleByID", dir.RolesByID, opts)
 	l.MembershipsByUser = newLoader("MembershipsByUser", dir.MembershipsByUser, opts)
 	l.IdentitiesByUser = newLoader("IdentitiesByUser", dir.IdentitiesByUser, opts)
+	l.DomainsByOrganization = newLoader("DomainsByOrganization", dir.DomainsByOrganization, opts)
 	l.Members = newLoader("Members", members, opts)
 	return l
 }
@@ -182,6 +184,7 @@ func (l *Loaders) ClearAll() {
 	l.RoleByID.ClearAll()
 	l.MembershipsByUser.ClearAll()
 	l.IdentitiesByUser.ClearAll()
+	l.DomainsByOrganization.ClearAll()
 	l.Members.ClearAll()
 }
 

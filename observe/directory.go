@@ -211,6 +211,24 @@ func (d *instrumented) LinkIdentity(ctx context.Context, userID string, id direc
 	return d.next.LinkIdentity(ctx, userID, id)
 }
 
+func (d *instrumented) DomainsByOrganization(ctx context.Context, organizationIDs []string) (_ [][]*directory.Domain, err error) {
+	ctx, done := d.hook(ctx, "DomainsByOrganization", len(organizationIDs))
+	defer finish(done, &err)
+	return d.next.DomainsByOrganization(ctx, organizationIDs)
+}
+
+func (d *instrumented) AddDomain(ctx context.Context, in directory.NewDomain) (_ *directory.Domain, err error) {
+	ctx, done := d.hook(ctx, "AddDomain", -1)
+	defer finish(done, &err)
+	return d.next.AddDomain(ctx, in)
+}
+
+func (d *instrumented) RemoveDomain(ctx context.Context, organizationID, domainID string) (err error) {
+	ctx, done := d.hook(ctx, "RemoveDomain", -1)
+	defer finish(done, &err)
+	return d.next.RemoveDomain(ctx, organizationID, domainID)
+}
+
 func (d *instrumented) Ping(ctx context.Context) (err error) {
 	ctx, done := d.hook(ctx, "Ping", -1)
 	defer finish(done, &err)

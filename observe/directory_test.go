@@ -115,7 +115,7 @@ func TestDecoratorsCoverEveryMethod(t *testing.T) {
 
 // batchReads are the methods that take a list of keys.
 var batchReads = []string{"UsersByID", "UsersByEmail", "UsersByExternalID", "OrganizationsByID",
-	"OrganizationsByExternalID", "MembershipsByUser", "Members", "RolesByID", "IdentitiesByUser"}
+	"OrganizationsByExternalID", "MembershipsByUser", "Members", "RolesByID", "IdentitiesByUser", "DomainsByOrganization"}
 
 func spanIDOf(ctx context.Context) trace.SpanID { return trace.SpanContextFromContext(ctx).SpanID() }
 

@@ -136,6 +136,16 @@ func (f *fakeDir) LinkIdentity(ctx context.Context, _ string, _ directory.Identi
 	return f.record(ctx)
 }
 
+func (f *fakeDir) DomainsByOrganization(ctx context.Context, ids []string) ([][]*directory.Domain, error) {
+	return make([][]*directory.Domain, len(ids)), f.record(ctx)
+}
+
+func (f *fakeDir) AddDomain(ctx context.Context, _ directory.NewDomain) (*directory.Domain, error) {
+	return &directory.Domain{}, f.record(ctx)
+}
+
+func (f *fakeDir) RemoveDomain(ctx context.Context, _, _ string) error { return f.record(ctx) }
+
 func (f *fakeDir) Ping(ctx context.Context) error { return f.record(ctx) }
 
 var _ directory.Directory = (*fakeDir)(nil)

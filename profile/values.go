@@ -1,7 +1,6 @@
 package profile
 
 import (
-	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/language"
+
+	"github.com/usergraph/usergraph/directory"
 )
 
 // Length limits, the same as the directory's so that a normalized profile always passes its
@@ -59,16 +60,15 @@ func userID(s string) (string, bool) {
 	return clean(s, maxUserIDLen)
 }
 
-// email lower-cases the domain, keeps the local part as is, and accepts only a bare address
-// that net/mail parses back to itself, with a dot in the domain.
+// email accepts a bare address in the directory's canonical form (see
+// directory.CanonicalEmail: the domain in IDNA ASCII form, lower-case; no invisible or
+// bidirectional-control character), with a dot in the domain.
 func email(s string) (string, bool) {
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 || len(s) > maxEmailLen {
+	if len(s) > maxEmailLen {
 		return "", false
 	}
-	s = s[:at+1] + strings.ToLower(s[at+1:])
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Name != "" || addr.Address != s || !strings.Contains(s[at+1:], ".") {
+	s, err := directory.CanonicalEmail(s)
+	if err != nil {
 		return "", false
 	}
 	if _, ok := clean(s, maxEmailLen); !ok {

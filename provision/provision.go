@@ -29,7 +29,8 @@ type Result struct {
 
 // Provision finds the user linked to the identity, or else the user with the identity's
 // email — only when the provider verified that email, so that nobody takes over an account
-// by claiming its address at a lax provider — or else creates one. It then refreshes the
+// by claiming its address at a lax provider, and only when the connection's organization
+// may vouch for the address (see vouched) — or else creates one. It then refreshes the
 // profile attributes the provider sent (never clearing those it did not send) and links the
 // identity with its raw attributes and this login's time.
 //
@@ -59,6 +60,9 @@ func Provision(ctx context.Context, dir directory.Directory, n *profile.Normaliz
 				return nil, directory.Invalid(directory.FieldError{Field: []string{"rawAttributes"}, Code: directory.CodeTaken,
 					Message: "a user with this email exists, and the identity provider did not verify the email, so it is not linked to that user"})
 			}
+			if err := vouched(ctx, dir, users[0], p); err != nil {
+				return nil, err
+			}
 			u = users[0]
 		}
 	}
@@ -77,6 +81,39 @@ func Provision(ctx context.Context, dir directory.Directory, n *profile.Normaliz
 		return nil, err
 	}
 	return &Result{User: u, Created: created}, nil
+}
+
+// vouched accepts linking a sign-in to the existing user u by email only when the
+// connection's organization may vouch for the address: u is an ACTIVE member of it, or the
+// address's domain is one of its verified organization domains. Any tenant that runs its
+// own SAML or OIDC provider can assert email_verified for any address; without this, a
+// sign-in through its connection would take over another tenant's user. An invitation does
+// not vouch: the organization's admin sends it, to any address.
+func vouched(ctx context.Context, dir directory.Directory, u *directory.User, p *profile.Profile) error {
+	refused := directory.Invalid(directory.FieldError{Field: []string{"rawAttributes"}, Code: directory.CodeTaken,
+		Message: "a user with this email exists, and the connection's organization cannot vouch for the address " +
+			"(the user is not an active member of it, and the domain is not one the organization owns), so it is not linked to that user"})
+	org := deref(p.Identity.OrganizationID)
+	if org == "" {
+		return refused
+	}
+	memberships, err := dir.MembershipsByUser(ctx, []string{u.ID})
+	if err != nil {
+		return err
+	}
+	for _, m := range memberships[0] {
+		if m.OrganizationID == org && m.Status == directory.MembershipActive {
+			return nil
+		}
+	}
+	domains, err := dir.DomainsByOrganization(ctx, []string{org})
+	if err != nil {
+		return err
+	}
+	if directory.VouchedBy(domains[0], p.Email) {
+		return nil
+	}
+	return refused
 }
 
 func create(ctx context.Context, dir directory.Directory, p *profile.Profile, req Request) (*directory.User, error) {

@@ -67,7 +67,7 @@ func sqlBackend(t *testing.T, st *sqlstore.Store, raw *sql.DB) directorytest.Bac
 		Rows: func() map[string]int {
 			out := map[string]int{}
 			for _, table := range []string{"organizations", "roles", "permissions", "role_permissions", "users",
-				"memberships", "membership_roles", "identities"} {
+				"memberships", "membership_roles", "identities", "domains"} {
 				var n int
 				require.NoError(t, raw.QueryRow("SELECT count(*) FROM "+table).Scan(&n))
 				out[table] = n
@@ -90,14 +90,15 @@ func TestScalekit(t *testing.T) {
 		return directorytest.Backend{
 			Dir: client(),
 			Differs: map[directorytest.Difference]string{
-				directorytest.NoStatementCount:    "Scalekit is an HTTP API; the client's calls per batch are proved in directory/scalekit",
-				directorytest.NoRowCount:          "Scalekit's data is behind its API",
-				directorytest.IdentitiesReadOnly:  "Scalekit records identities at sign-in; its API cannot link one",
-				directorytest.StatusReadOnly:      "Scalekit's API does not change a membership's status",
-				directorytest.RolesInBackendOrder: "Scalekit lists a membership's roles in its own order",
-				directorytest.FirstProblemOnly:    "the client stops at the first refusal Scalekit returns",
-				directorytest.FixedRoles:          "a Scalekit environment always has its roles",
-				directorytest.SearchByKeyOnly:     "Scalekit's search matches email, user id and external id, not names",
+				directorytest.NoStatementCount:                "Scalekit is an HTTP API; the client's calls per batch are proved in directory/scalekit",
+				directorytest.NoRowCount:                      "Scalekit's data is behind its API",
+				directorytest.IdentitiesReadOnly:              "Scalekit records identities at sign-in; its API cannot link one",
+				directorytest.StatusReadOnly:                  "Scalekit's API does not change a membership's status",
+				directorytest.RolesInBackendOrder:             "Scalekit lists a membership's roles in its own order",
+				directorytest.FirstProblemOnly:                "the client stops at the first refusal Scalekit returns",
+				directorytest.FixedRoles:                      "a Scalekit environment always has its roles",
+				directorytest.SearchByKeyOnly:                 "Scalekit's search matches email, user id and external id, not names",
+				directorytest.OtherOrganizationsDomainInvalid: "Scalekit answers 400 without saying the domain is another organization's",
 			},
 		}, client
 	})

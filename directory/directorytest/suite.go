@@ -62,6 +62,9 @@ const (
 	FixedRoles Difference = "roles always exist"
 	// SearchByKeyOnly: ListUsers' search matches emails and ids, not names.
 	SearchByKeyOnly Difference = "search by key only"
+	// OtherOrganizationsDomainInvalid: a domain another organization holds is refused as
+	// INVALID (the backend does not say why), not as TAKEN.
+	OtherOrganizationsDomainInvalid Difference = "another organization's domain is INVALID"
 	// NoRowCount: the backend has no tables whose rows a test could count.
 	NoRowCount Difference = "no row count"
 )

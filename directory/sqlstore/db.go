@@ -182,3 +182,32 @@ func byKeys[T any](ctx context.Context, c conn, query string, keys []string, sca
 	}
 	return out, rows.Err()
 }
+
+// listsByKeys is byKeys for a read in which a key has any number of rows, in the query's
+// order: entry i lists what answers keys[i], an empty list where nothing matched.
+func listsByKeys[T any](ctx context.Context, c conn, query string, keys []string, scan func(scanner, ...any) (T, error)) ([][]T, error) {
+	out := make([][]T, len(keys))
+	for i := range out {
+		out[i] = []T{}
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rows, err := c.query(ctx, query, keyList(keys))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		v, err := scan(rows, &i)
+		if err != nil {
+			return nil, err
+		}
+		if i < 0 || i >= len(out) {
+			return nil, fmt.Errorf("key index %d out of range", i)
+		}
+		out[i] = append(out[i], v)
+	}
+	return out, rows.Err()
+}

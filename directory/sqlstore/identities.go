@@ -27,44 +27,30 @@ func (s *Store) UserByIdentity(ctx context.Context, in directory.IdentityLookup)
 // IdentitiesByUser returns every user's identities in one statement, latest login first
 // (never-logged-in links last, then by sub); a user without any gets an empty list.
 func (s *Store) IdentitiesByUser(ctx context.Context, userIDs []string) ([][]*directory.Identity, error) {
-	out := make([][]*directory.Identity, len(userIDs))
-	for i := range out {
-		out[i] = []*directory.Identity{}
-	}
-	if len(userIDs) == 0 {
-		return out, nil
-	}
-	rows, err := s.read().query(ctx, `SELECT k.key, d.sub, d.connection_id, d.organization_id, d.connection_type,
+	out, err := listsByKeys(ctx, s.read(), `SELECT k.key, d.sub, d.connection_id, d.organization_id, d.connection_type,
 		d.provider_name, d.social, d.provider_user_id, d.raw_attributes, d.last_login
 		FROM `+s.d.keys+` AS k JOIN identities AS d ON d.user_id = k.value
-		ORDER BY k.key, d.last_login DESC NULLS LAST, d.sub`, keyList(userIDs))
+		ORDER BY k.key, d.last_login DESC NULLS LAST, d.sub`, userIDs, scanIdentity)
 	if err != nil {
 		return nil, s.fail("identities by user", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			k   int
-			id  directory.Identity
-			raw []byte
-		)
-		if err := rows.Scan(&k, &id.Sub, &id.ConnectionID, &id.OrganizationID, &id.ConnectionType,
-			&id.ProviderName, &id.Social, &id.ProviderUserID, &raw, maybe(&id.LastLogin)); err != nil {
-			return nil, s.fail("identities by user", err)
-		}
-		if k < 0 || k >= len(out) {
-			return nil, s.fail("identities by user", fmt.Errorf("key index %d out of range", k))
-		}
-		if raw == nil {
-			raw = []byte{}
-		}
-		id.ProviderRawAttributes = raw
-		out[k] = append(out[k], &id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail("identities by user", err)
-	}
 	return out, nil
+}
+
+func scanIdentity(row scanner, pre ...any) (*directory.Identity, error) {
+	var (
+		id  directory.Identity
+		raw []byte
+	)
+	if err := row.Scan(append(pre, &id.Sub, &id.ConnectionID, &id.OrganizationID, &id.ConnectionType,
+		&id.ProviderName, &id.Social, &id.ProviderUserID, &raw, maybe(&id.LastLogin))...); err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		raw = []byte{} // no attributes come back empty, not nil
+	}
+	id.ProviderRawAttributes = raw
+	return &id, nil
 }
 
 // LinkIdentity links an account to a user, or refreshes an existing link of that user (its

@@ -14,6 +14,7 @@ const (
 	orgPrefix     = "org_"
 	rolePrefix    = "role_"
 	profilePrefix = "usp_"
+	domainPrefix  = "dom_"
 )
 
 // idEpoch is the start of the clock inside ids.

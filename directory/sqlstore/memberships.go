@@ -56,32 +56,10 @@ func scanMembership(row scanner, pre ...any) (*directory.Membership, error) {
 // MembershipsByUser returns every membership of each user, ordered by organization id; a
 // user without memberships (or unknown) gets an empty list.
 func (s *Store) MembershipsByUser(ctx context.Context, userIDs []string) ([][]*directory.Membership, error) {
-	out := make([][]*directory.Membership, len(userIDs))
-	for i := range out {
-		out[i] = []*directory.Membership{}
-	}
-	if len(userIDs) == 0 {
-		return out, nil
-	}
-	rows, err := s.read().query(ctx, `SELECT k.key, `+s.d.membershipColumns+`
+	out, err := listsByKeys(ctx, s.read(), `SELECT k.key, `+s.d.membershipColumns+`
 		FROM `+s.d.keys+` AS k JOIN memberships AS m ON m.user_id = k.value
-		ORDER BY k.key, m.organization_id`, keyList(userIDs))
+		ORDER BY k.key, m.organization_id`, userIDs, scanMembership)
 	if err != nil {
-		return nil, s.fail("memberships by user", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var i int
-		m, err := scanMembership(rows, &i)
-		if err != nil {
-			return nil, s.fail("memberships by user", err)
-		}
-		if i < 0 || i >= len(out) || m == nil {
-			return nil, s.fail("memberships by user", fmt.Errorf("bad row for key %d", i))
-		}
-		out[i] = append(out[i], m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.fail("memberships by user", err)
 	}
 	return out, nil

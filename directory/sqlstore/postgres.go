@@ -57,6 +57,7 @@ var pgConstraints = map[string]string{
 	"users.external_id":         "users_external_id_key",
 	"memberships.user_id":       "memberships_pkey",
 	"organizations.external_id": "organizations_external_id_key",
+	"domains.name":              "domains_name_key",
 }
 
 func pgError(err error) *pgconn.PgError {

@@ -111,7 +111,7 @@ func (s *storeSuite) refused(err error, code directory.ErrorCode, field ...strin
 }
 
 // tables are every table of the schema but schema_migrations.
-var tables = []string{"organizations", "roles", "permissions", "role_permissions", "users", "memberships", "membership_roles", "identities"}
+var tables = []string{"organizations", "roles", "permissions", "role_permissions", "users", "memberships", "membership_roles", "identities", "domains"}
 
 // rowCounts counts the rows of every table.
 func (s *storeSuite) rowCounts() map[string]int {

@@ -23,6 +23,18 @@ type AddMembershipPayload struct {
 	UserErrors []*directory.FieldError `json:"userErrors"`
 }
 
+type AddOrganizationDomainInput struct {
+	OrganizationID string `json:"organizationId"`
+	// A domain name; stored lower-case in IDNA ASCII form.
+	Domain string               `json:"domain"`
+	Type   directory.DomainType `json:"type"`
+}
+
+type AddOrganizationDomainPayload struct {
+	Domain     *directory.Domain       `json:"domain,omitempty"`
+	UserErrors []*directory.FieldError `json:"userErrors"`
+}
+
 type CreateOrganizationInput struct {
 	// 1 to 200 characters.
 	DisplayName string                     `json:"displayName"`
@@ -180,6 +192,16 @@ type RemoveMembershipInput struct {
 type RemoveMembershipPayload struct {
 	RemovedOrganizationID *string                 `json:"removedOrganizationId,omitempty"`
 	UserErrors            []*directory.FieldError `json:"userErrors"`
+}
+
+type RemoveOrganizationDomainInput struct {
+	OrganizationID string `json:"organizationId"`
+	ID             string `json:"id"`
+}
+
+type RemoveOrganizationDomainPayload struct {
+	RemovedDomainID *string                 `json:"removedDomainId,omitempty"`
+	UserErrors      []*directory.FieldError `json:"userErrors"`
 }
 
 type UpdateMembershipInput struct {

@@ -213,6 +213,7 @@ type state struct {
 	orgByID     map[string]*organization
 	users       []*user // id (= creation) order
 	userByID    map[string]*user
+	domains     []*domain // creation order
 }
 
 func newState() *state {

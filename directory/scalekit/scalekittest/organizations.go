@@ -172,6 +172,7 @@ func (s *Server) deleteOrganization(q *request) (int, any) {
 			u.updated = now
 		}
 	}
+	s.st.domains = slices.DeleteFunc(s.st.domains, func(d *domain) bool { return d.orgID == o.id })
 	delete(s.st.orgByID, o.id)
 	s.st.orgs = slices.DeleteFunc(s.st.orgs, func(x *organization) bool { return x == o })
 	return http.StatusOK, struct{}{}

@@ -109,6 +109,10 @@ func (s *Server) routeTable() []*route {
 		newRoute(del, "/api/v1/memberships/organizations/{organization_id}/users/{id}", s.deleteMembership),
 
 		// Organizations.
+		newRoute(get, "/api/v1/organizations/{organization_id}/domains/{id}", s.getDomain),
+		newRoute(del, "/api/v1/organizations/{organization_id}/domains/{id}", s.deleteDomain),
+		newRoute(get, "/api/v1/organizations/{organization_id}/domains", s.listDomains),
+		newRoute(post, "/api/v1/organizations/{organization_id}/domains", s.createDomain),
 		newRoute(get, "/api/v1/organizations:external/{external_id}", s.getOrganization),
 		newRoute(get, "/api/v1/organizations/{id}", s.getOrganization),
 		newRoute(patch, "/api/v1/organizations/{id}", s.updateOrganization),
