@@ -160,27 +160,17 @@ func (s *Store) conflicted(err error) bool {
 // keyList argument) that a row answers, the rest being what scan reads. Entry i answers
 // keys[i], the zero value where nothing matched; no keys, no statement.
 func byKeys[T any](ctx context.Context, c conn, query string, keys []string, scan func(scanner, ...any) (T, error)) ([]T, error) {
-	out := make([]T, len(keys))
-	if len(keys) == 0 {
-		return out, nil
-	}
-	rows, err := c.query(ctx, query, keyList(keys))
+	lists, err := listsByKeys(ctx, c, query, keys, scan)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var i int
-		v, err := scan(rows, &i)
-		if err != nil {
-			return nil, err
+	out := make([]T, len(keys))
+	for i, l := range lists {
+		if len(l) > 0 {
+			out[i] = l[0]
 		}
-		if i < 0 || i >= len(out) {
-			return nil, fmt.Errorf("key index %d out of range", i)
-		}
-		out[i] = v
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // listsByKeys is byKeys for a read in which a key has any number of rows, in the query's
