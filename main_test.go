@@ -2,7 +2,7 @@ package main
 
 import (
 	"github.com/usergraph/usergraph/auth"
-	"github.com/usergraph/usergraph/directory/postgres/postgrestest"
+	"github.com/usergraph/usergraph/directory/sqlstore/postgrestest"
 
 	"bufio"
 	"bytes"

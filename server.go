@@ -27,9 +27,8 @@ import (
 
 	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory"
-	"github.com/usergraph/usergraph/directory/postgres"
 	"github.com/usergraph/usergraph/directory/scalekit"
-	"github.com/usergraph/usergraph/directory/sqlite"
+	"github.com/usergraph/usergraph/directory/sqlstore"
 	"github.com/usergraph/usergraph/gateway"
 	"github.com/usergraph/usergraph/loaders"
 	"github.com/usergraph/usergraph/observe"
@@ -388,7 +387,7 @@ const scalekitStartTimeout = 15 * time.Second
 func openDirectory(ctx context.Context, cfg config, log *slog.Logger, metrics *observe.Metrics) (directory.Directory, func() error, error) {
 	switch backendName(cfg) {
 	case backendPostgres:
-		store, err := postgres.Open(ctx, cfg.databaseURL, postgres.Options{Seed: cfg.seed})
+		store, err := sqlstore.OpenPostgres(ctx, cfg.databaseURL, sqlstore.Options{Seed: cfg.seed})
 		if err != nil {
 			// The DSN may hold a password: name the backend, not the string.
 			return nil, nil, fmt.Errorf("opening PostgreSQL (USERGRAPH_DATABASE_URL): %s", oneLine(err))
@@ -396,7 +395,7 @@ func openDirectory(ctx context.Context, cfg config, log *slog.Logger, metrics *o
 		log.Info("serving from PostgreSQL")
 		return store, store.Close, nil
 	case backendSQLite:
-		store, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Seed: cfg.seed})
+		store, err := sqlstore.OpenSQLite(ctx, cfg.db, sqlstore.Options{Seed: cfg.seed})
 		if err != nil {
 			return nil, nil, fmt.Errorf("opening the embedded store %s: %w", cfg.db, err)
 		}

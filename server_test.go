@@ -14,9 +14,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/usergraph/usergraph/auth"
-	"github.com/usergraph/usergraph/directory/postgres"
-	"github.com/usergraph/usergraph/directory/postgres/postgrestest"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
+	"github.com/usergraph/usergraph/directory/sqlstore"
+	"github.com/usergraph/usergraph/directory/sqlstore/postgrestest"
 	"github.com/usergraph/usergraph/observe"
 )
 
@@ -169,7 +169,7 @@ func TestPostgresBackendIsSelectedByDatabaseURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeDir()
-	if _, ok := dir.(*postgres.Store); !ok {
+	if _, ok := dir.(*sqlstore.Store); !ok {
 		t.Fatalf("got %T", dir)
 	}
 	bad := "postgres://app:s3cret@127.0.0.1:1/nowhere?connect_timeout=2"

@@ -18,7 +18,7 @@ import (
 
 	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory"
-	"github.com/usergraph/usergraph/directory/sqlite"
+	"github.com/usergraph/usergraph/directory/sqlstore"
 	"github.com/usergraph/usergraph/gateway"
 )
 
@@ -62,7 +62,7 @@ const (
 
 func startServer(t *testing.T) *server {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "usergraph.db"), sqlite.Options{Seed: true})
+	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "usergraph.db"), sqlstore.Options{Seed: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	keys, err := auth.GenerateKeySet()

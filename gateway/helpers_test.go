@@ -19,11 +19,10 @@ import (
 
 	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory"
-	"github.com/usergraph/usergraph/directory/postgres"
-	"github.com/usergraph/usergraph/directory/postgres/postgrestest"
 	"github.com/usergraph/usergraph/directory/scalekit"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
-	"github.com/usergraph/usergraph/directory/sqlite"
+	"github.com/usergraph/usergraph/directory/sqlstore"
+	"github.com/usergraph/usergraph/directory/sqlstore/postgrestest"
 	"github.com/usergraph/usergraph/gateway"
 	"github.com/usergraph/usergraph/loaders"
 )
@@ -50,7 +49,7 @@ type backend struct {
 }
 
 var sqliteBackend = backend{name: "sqlite", open: func(t testing.TB, seed bool) (directory.Directory, func() uint64, func() error) {
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "usergraph.db"), sqlite.Options{Seed: seed})
+	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "usergraph.db"), sqlstore.Options{Seed: seed})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	return store, store.Statements, store.Close
@@ -99,7 +98,7 @@ func newScalekitEnvWith(t testing.TB, fakeOpts scalekittest.Options, cfg scaleki
 // postgresBackend is the PostgreSQL store on a throwaway server (postgrestest), one fresh
 // database per test.
 var postgresBackend = backend{name: "postgres", open: func(t testing.TB, seed bool) (directory.Directory, func() uint64, func() error) {
-	store, err := postgres.Open(context.Background(), postgrestest.Start(t), postgres.Options{Seed: seed})
+	store, err := sqlstore.OpenPostgres(context.Background(), postgrestest.Start(t), sqlstore.Options{Seed: seed})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	return store, store.Statements, store.Close

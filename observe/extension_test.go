@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/usergraph/usergraph/directory"
-	"github.com/usergraph/usergraph/directory/sqlite"
+	"github.com/usergraph/usergraph/directory/sqlstore"
 	"github.com/usergraph/usergraph/gateway"
 	"github.com/usergraph/usergraph/graph"
 	"github.com/usergraph/usergraph/loaders"
@@ -41,7 +41,7 @@ const listOrgs = `query ListOrgs {
 // gateway.New assembles it, with both extensions and both directory decorators.
 func newGraphQL(t *testing.T, m *observe.Metrics) http.Handler {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "usergraph.db"), sqlite.Options{Seed: true})
+	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "usergraph.db"), sqlstore.Options{Seed: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	dir := m.Directory("sqlite", observe.TraceDirectory("sqlite", directory.WithRules(store)))

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -98,7 +99,14 @@ type fault struct {
 // opts.ExpectViolations, fails t if any request or response broke the OpenAPI contract.
 func New(t testing.TB, opts Options) *Server {
 	t.Helper()
+	// A test runs without the document unless it is required (spec.go); Start is then told
+	// that the check may be skipped, and the skip is said in the test log.
 	opts.SpecOptional, opts.NoValidation = false, false
+	if _, _, err := loadSpec(); errors.Is(err, errNoSpec) {
+		t.Logf("%v: requests and answers are not checked against Scalekit's OpenAPI document (set %s to its path, and %s=1 to require it)",
+			err, SpecEnv, RequireSpecEnv)
+		opts.SpecOptional = true
+	}
 	s, err := Start(opts)
 	if err != nil {
 		t.Fatalf("%v", err)

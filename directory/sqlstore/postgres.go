@@ -1,0 +1,137 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// OpenPostgres connects to the PostgreSQL database (15 or later) named by dsn (a libpq
+// keyword/value string or a postgres:// URL, as pgxpool.ParseConfig reads them) with pgx,
+// brings its schema up to date and, when opts.Seed is set and this call created the schema,
+// seeds it in the same transaction. Processes opening one database at the same time are
+// serialized by an advisory lock: one migrates (and seeds), the others find it done. Several
+// stores, in several processes, can share one database.
+func OpenPostgres(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if dsn == "" {
+		return nil, errors.New("postgres: empty DSN")
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: reading the DSN: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connecting: %w", err)
+	}
+	// database/sql over the pgx pool: pgx still speaks the protocol (and caches prepared
+	// statements); database/sql gives both dialects one API.
+	db := stdlib.OpenDBFromPool(pool)
+	db.SetMaxOpenConns(int(cfg.MaxConns))
+	s, err := open(ctx, postgresDialect, db, db, opts)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s.closers = append(s.closers, func() error { pool.Close(); return nil })
+	return s, nil
+}
+
+// SQLSTATEs this store reacts to.
+const (
+	codeUniqueViolation      = "23505"
+	codeForeignKeyViolation  = "23503"
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+)
+
+// pgConstraints names the unique constraint of each key the store maps to a field.
+var pgConstraints = map[string]string{
+	"users.email":               "users_email_key",
+	"users.external_id":         "users_external_id_key",
+	"memberships.user_id":       "memberships_pkey",
+	"organizations.external_id": "organizations_external_id_key",
+	"domains.name":              "domains_name_key",
+}
+
+func pgError(err error) *pgconn.PgError {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+var postgresDialect = (&dialect{
+	name:     "postgres",
+	numbered: true,
+	// Keys travel as one text[] parameter; ORDINALITY counts from 1.
+	keys:        `(SELECT u.value, u.n - 1 AS key FROM unnest(?::text[]) WITH ORDINALITY AS u (value, n))`,
+	bindKeys:    func(keys []*string) any { return keys },
+	encodeTime:  func(t time.Time) any { return t },
+	encodeBytes: func(b []byte) any { return b },
+	jsonArray:   func(inside string) string { return `coalesce(json_agg(` + inside + `), '[]')` },
+	jsonObject:  `json_build_object`,
+	// lower() under the "C" collation folds ASCII only, like SQLite's NOCASE; the unique
+	// index users_email_key is on lower(email COLLATE "C").
+	emailEq: func(a, b string) string {
+		return `lower(` + a + ` COLLATE "C") = lower(` + b + `::text COLLATE "C")`
+	},
+	fold: func(expr string) string { return `lower(` + expr + `::text COLLATE "C")` },
+	// Not FOR UPDATE: the key is not changed, so inserts referring to the row do not wait.
+	lockRows: ` FOR NO KEY UPDATE OF `,
+	unique: func(err error, key string) bool {
+		e := pgError(err)
+		return e != nil && e.Code == codeUniqueViolation && e.ConstraintName == pgConstraints[key]
+	},
+	lostRace: func(err error) bool {
+		e := pgError(err)
+		return e != nil && (e.Code == codeSerializationFailure || e.Code == codeDeadlockDetected)
+	},
+	staleReference: func(err error) bool {
+		e := pgError(err)
+		return e != nil && e.Code == codeForeignKeyViolation
+	},
+	readSnapshot: &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	schemaTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    integer PRIMARY KEY,
+		applied_at timestamptz NOT NULL
+	)`,
+	// migrateLock's key is any constant, as long as every build uses the same one.
+	migrateLock: `SELECT pg_advisory_xact_lock(8463219666795520368)`, // 0x75736572_67726170, "usergrap"
+	// The queries come as four parallel arrays (organization, status or '', position after
+	// which the page starts, limit), unnested together. The total of each query is computed
+	// once (the CTE is MATERIALIZED), each page is a LATERAL sub-select cut at its own
+	// limit, and the outer join keeps a row for queries whose page is empty so that their
+	// total still comes back.
+	membersSQL: func(membershipColumns string) string {
+		return `WITH q AS MATERIALIZED (
+	SELECT k.n - 1 AS qi, k.org, k.status, k.after, k.lim,
+		(SELECT count(*) FROM memberships AS c
+			WHERE c.organization_id = k.org AND (k.status = '' OR c.status = k.status)) AS total
+	FROM unnest(?::text[], ?::text[], ?::text[], ?::int[]) WITH ORDINALITY AS k (org, status, after, lim, n)
+)
+SELECT q.qi, q.total, ` + membershipColumns + `
+FROM q LEFT JOIN LATERAL (
+	SELECT p.* FROM memberships AS p
+	WHERE p.organization_id = q.org AND (q.status = '' OR p.status = q.status) AND p.user_id > q.after
+	ORDER BY p.user_id
+	LIMIT q.lim
+) AS m ON TRUE
+ORDER BY q.qi, m.user_id`
+	},
+	membersArgs: func(qs []membersArg) []any {
+		orgs, statuses := make([]*string, len(qs)), make([]*string, len(qs))
+		afters, limits := make([]string, len(qs)), make([]int32, len(qs))
+		for i, q := range qs {
+			orgs[i], statuses[i], afters[i], limits[i] = q.Org, q.Status, q.After, int32(q.Limit)
+		}
+		return []any{orgs, statuses, afters, limits}
+	},
+}).prepare()
