@@ -23,7 +23,11 @@ const (
 // is read, and gives the others their caller (and a per-request cache of what the caller
 // may reach). Without an Authenticator every request is anonymous, hence refused: the
 // gateway is never open by accident.
-func requireCaller(a Authenticator) func(http.Handler) http.Handler {
+func requireCaller(a Authenticator, help string) func(http.Handler) http.Handler {
+	anonymous := "credentials required: send Authorization: Bearer <token> or X-API-Key: <key>"
+	if help != "" {
+		anonymous += "; " + help
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			caller := auth.Caller{}
@@ -43,8 +47,7 @@ func requireCaller(a Authenticator) func(http.Handler) http.Handler {
 				return
 			case caller.IsAnonymous():
 				w.Header().Set("WWW-Authenticate", `Bearer realm="usergraph"`)
-				writeGraphQLError(w, http.StatusUnauthorized,
-					"credentials required: send Authorization: Bearer <token> or X-API-Key: <key>", CodeUnauthenticated, RequestID(r.Context()))
+				writeGraphQLError(w, http.StatusUnauthorized, anonymous, CodeUnauthenticated, RequestID(r.Context()))
 				return
 			}
 			noteCaller(r.Context(), caller)

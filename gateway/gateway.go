@@ -36,6 +36,9 @@ type Config struct {
 	// Authenticator tells who sent each request; nil refuses every request. Every backend
 	// call then goes through the authorization policy (package policy).
 	Authenticator Authenticator
+	// CredentialsHelp ends the 401 answer to a request without credentials: where this
+	// server's tokens come from (in embedded mode, the token command).
+	CredentialsHelp string
 	// PlaygroundHeaders are pre-filled in the playground (a development token, on loopback).
 	PlaygroundHeaders map[string]string
 	// JWKS, when set, is served at /.well-known/jwks.json: the public keys of the tokens
@@ -146,7 +149,7 @@ func New(cfg Config) http.Handler {
 	cfg.Loaders.Observer = cfg.Metrics.LoaderObserver()
 	schema := NewExecutableSchema(&graph.Resolver{Directory: dir, Normalizer: cfg.Normalizer})
 	gql := newGraphQLServer(schema, cfg)
-	authenticate := requireCaller(cfg.Authenticator)
+	authenticate := requireCaller(cfg.Authenticator, cfg.CredentialsHelp)
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", chain(gql,
