@@ -24,9 +24,15 @@ type target struct {
 const (
 	envAPIKey = "LOADTEST_API_KEY" // sent as X-API-Key
 	envToken  = "LOADTEST_TOKEN"   // sent as Authorization: Bearer
+	envHeader = "LOADTEST_HEADER"  // "Name: value", sent as is (any other server's scheme)
 )
 
 func credentialsFromEnv(getenv func(string) string) (header, value, source string) {
+	if h := getenv(envHeader); h != "" {
+		if name, v, ok := strings.Cut(h, ":"); ok && strings.TrimSpace(name) != "" {
+			return strings.TrimSpace(name), strings.TrimSpace(v), "header " + strings.TrimSpace(name) + " from " + envHeader
+		}
+	}
 	if k := getenv(envAPIKey); k != "" {
 		return "X-API-Key", k, "API key from " + envAPIKey
 	}

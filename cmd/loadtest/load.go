@@ -109,6 +109,7 @@ func generate(ctx context.Context, c *http.Client, t target, cfg config, wl *wor
 	if pid > 0 {
 		serverCPU0, _ = readCPUSeconds(pid)
 	}
+	before, countErr := readCounters(ctx, c, t, cfg)
 	selfCPU0, _ = readCPUSeconds(0)
 	for i := 1; i <= seconds && ctx.Err() == nil; i++ {
 		if !sleepUntil(ctx, start.Add(time.Duration(i)*time.Second)) {
@@ -126,6 +127,10 @@ func generate(ctx context.Context, c *http.Client, t target, cfg config, wl *wor
 		serverCPU1, serverErr = readCPUSeconds(pid)
 	}
 	selfCPU1, selfErr := readCPUSeconds(0)
+	after, err := readCounters(ctx, c, t, cfg)
+	if countErr == nil {
+		countErr = err
+	}
 
 	wg.Wait()
 	if ctx.Err() != nil {
@@ -139,6 +144,10 @@ func generate(ctx context.Context, c *http.Client, t target, cfg config, wl *wor
 	if selfErr == nil && selfCPU0 >= 0 {
 		s.loadtestCPUSeconds = selfCPU1 - selfCPU0
 	}
+	if countErr != nil {
+		return s, countErr
+	}
+	s.counted = after.minus(before)
 	return s, nil
 }
 

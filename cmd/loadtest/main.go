@@ -9,6 +9,14 @@
 // -url, which must be on loopback: the gateway has no authentication yet, and a load tool
 // must never be pointed at somebody else's server by a typo.
 //
+// To compare servers over the same fake Scalekit (cmd/fakescalekit), it runs one named
+// workload (-query hotuser, randomuser, deep, userspage) against any GraphQL URL on loopback
+// and prints one JSON line (-json): req/s, p50, p99, and, when given the server's pid (-pid),
+// the fake's counters URL (-scalekit-counters) and the server's /metrics (-metrics), its CPU
+// time per request, peak RSS, Scalekit calls per request and cache hit rate. Credentials come
+// from LOADTEST_API_KEY (X-API-Key), LOADTEST_TOKEN (Authorization: Bearer) or
+// LOADTEST_HEADER ("Name: value"), never from flags. See docs/benchmarks.md.
+//
 // It exits non-zero when a request failed, when the server's memory kept growing through the
 // run, or when too few seconds produced samples; the report is written in every case.
 package main
@@ -49,6 +57,12 @@ type config struct {
 	start    bool
 	out      string
 	maxRPS   float64
+	// pid is the server's process (-pid) when loadtest did not start it: its CPU time and
+	// memory are then read from /proc as for a server it started.
+	pid              int
+	scalekitCounters string // the fake Scalekit's counters URL, for Scalekit calls per request
+	metrics          string // the server's /metrics URL, for the cache hit rate
+	jsonOut          bool   // one JSON line on stdout instead of the report files
 	// credentials says how requests authenticate (never the secret itself).
 	credentials string
 	args        []string // the command line as given, for the report
@@ -65,7 +79,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.clients, "clients", 64, "concurrent clients, each with one request in flight")
 	fs.DurationVar(&c.duration, "duration", 60*time.Second, "measured time, after the warm-up")
 	fs.DurationVar(&c.warmup, "warmup", 5*time.Second, "load before measuring, not counted in the figures (its failures still fail the run)")
-	fs.StringVar(&c.query, "query", "mix", "workload: mix, user, organizations, members, or a GraphQL document sent as is")
+	fs.StringVar(&c.query, "query", "mix", "workload: mix, user, organizations, members; or one of hotuser, randomuser, deep, userspage; or a GraphQL document sent as is")
+	fs.IntVar(&c.pid, "pid", 0, "process id of the server at -url, to report its CPU time per request and peak memory")
+	fs.StringVar(&c.scalekitCounters, "scalekit-counters", "", "counters URL of the fake Scalekit the server uses (cmd/fakescalekit prints it), to report Scalekit calls per request; loopback only")
+	fs.StringVar(&c.metrics, "metrics", "", "the server's Prometheus /metrics URL, to report its cache hit rate; loopback only")
+	fs.BoolVar(&c.jsonOut, "json", false, "print the figures as one JSON line and write no report files (for comparing servers in a script)")
 	fs.BoolVar(&c.start, "start", false, "build the server from this checkout, run it on a free loopback port over a temporary store, and stop it at the end")
 	fs.StringVar(&c.out, "out", "docs", "directory for load.md and the load-*.svg plots")
 	fs.Float64Var(&c.maxRPS, "max-rps", 0, "pace all clients together to at most this many requests per second; 0 sends the next request as soon as the previous one answered")
@@ -99,12 +117,24 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("-max-rps must not be negative (0 = no pacing)")
 	case c.start && c.urlSet:
 		return c, errors.New("-start picks its own loopback address: leave out -url")
+	case c.start && c.pid != 0:
+		return c, errors.New("-start knows its server's pid: leave out -pid")
+	case c.pid < 0:
+		return c, errors.New("-pid must be a process id")
 	case c.out == "":
 		return c, errors.New("-out must name a directory")
 	}
 	if !c.start {
 		// Checked before anything is sent, so a remote URL never receives a single request.
 		if err := checkLoopbackURL(c.url); err != nil {
+			return c, err
+		}
+	}
+	for _, u := range []string{c.scalekitCounters, c.metrics} {
+		if u == "" {
+			continue
+		}
+		if err := checkLoopbackURL(u); err != nil {
 			return c, err
 		}
 	}
@@ -157,7 +187,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			cfg.url, wl.users, wl.orgs, wl.describe())
 	}
 
-	var pid int
+	pid := cfg.pid
 	if srv != nil {
 		pid = srv.pid()
 	}
@@ -177,10 +207,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 
 	checks := evaluate(res, cfg)
-	if err := writeReport(cfg, env, srv, res, checks); err != nil {
-		return err
+	if cfg.jsonOut {
+		// A comparison run is short and may be slow per request (a deep query at 64
+		// clients answers a few times a second): only failed requests fail it.
+		checks = checks[:1]
+		if err := printJSON(stdout, cfg, res); err != nil {
+			return err
+		}
+	} else {
+		if err := writeReport(cfg, env, srv, res, checks); err != nil {
+			return err
+		}
+		printSummary(stdout, cfg, res, checks)
 	}
-	printSummary(stdout, cfg, res, checks)
 	if failed := checks.failed(); len(failed) > 0 {
 		return fmt.Errorf("%d check(s) failed: %s", len(failed), joinChecks(failed))
 	}

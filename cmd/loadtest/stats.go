@@ -148,9 +148,10 @@ type summary struct {
 	rss                []uint64 // the samples in time order, missing seconds left out
 	sampledSeconds     int      // seconds with at least one answer (and an RSS sample when measured)
 	memoryMeasured     bool
-	serverCPUSeconds   float64 // -1 when unknown
-	loadtestCPUSeconds float64 // -1 when unknown
-	serverLogErrors    int     // ERROR lines in the server's log (with -start)
+	serverCPUSeconds   float64  // -1 when unknown
+	loadtestCPUSeconds float64  // -1 when unknown
+	serverLogErrors    int      // ERROR lines in the server's log (with -start)
+	counted            counters // changes over the window of -scalekit-counters and -metrics (-1: not read)
 }
 
 type kindSummary struct {
@@ -170,6 +171,7 @@ func (r *recorder) summarize(memoryMeasured bool) summary {
 		failures:         r.failures,
 		memoryMeasured:   memoryMeasured,
 		serverCPUSeconds: -1, loadtestCPUSeconds: -1,
+		counted: counters{-1, -1, -1},
 	}
 	var all []time.Duration
 	for _, sec := range r.seconds {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,9 +23,30 @@ const (
 		`members(first: 20) { totalCount nodes { status joinTime user { email profile { name } } roles { name } } ` +
 		`pageInfo { hasNextPage endCursor } } } }`
 
-	discoverUsersQuery = `{ users(first: 20) { nodes { id } } }`
-	discoverOrgsQuery  = `{ organizations(first: 20) { nodes { id } } }`
+	// deepQuery is an organization's first 100 members, each with every membership's
+	// organization and roles with their permissions: the fan-out a directory page makes.
+	deepQuery = `query Deep($org: ID!) { organization(id: $org) { displayName ` +
+		`members(first: 100) { totalCount nodes { status user { email profile { name } ` +
+		`memberships { status organization { displayName } roles { name permissions { name } } } } } } } }`
+	usersPageQuery = `{ users(first: 20) { totalCount nodes { email profile { name } ` +
+		`memberships { status organization { displayName } roles { name } } } pageInfo { hasNextPage endCursor } } }`
+
+	discoverUsersQuery    = `{ users(first: 20) { nodes { id } } }`
+	discoverAllUsersQuery = `query All($after: String) { users(first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`
+	discoverOrgsQuery     = `{ organizations(first: 20) { nodes { id } } }`
 )
+
+// maxDiscoveredUsers bounds the paging through every user that the randomuser workload does.
+const maxDiscoveredUsers = 100_000
+
+// singleWorkloads are the workloads of one query each, for measuring one access pattern
+// against any GraphQL server of usergraph's schema (usergraph itself, or a reference gateway):
+//
+//	hotuser     the same user every request (userQuery)
+//	randomuser  a user picked at random among all users (userQuery; every id is discovered first)
+//	deep        deepQuery on the discovered organizations in turn
+//	userspage   usersPageQuery
+var singleWorkloads = map[string]bool{"hotuser": true, "randomuser": true, "deep": true, "userspage": true}
 
 // mixWeights is the default mix, out of len(mixSlots): the user query dominates, as it
 // would in front of a real application.
@@ -85,9 +107,9 @@ func (w *workload) describe() string {
 func discover(ctx context.Context, c *http.Client, t target, query string) (*workload, error) {
 	w := &workload{name: query, bodies: map[string][][]byte{}}
 	known := map[string]bool{"mix": true, "user": true, "organizations": true, "members": true}
-	if !known[query] {
+	if !known[query] && !singleWorkloads[query] {
 		if !strings.Contains(query, "{") {
-			return nil, fmt.Errorf("-query %q: not a workload name (mix, user, organizations, members) nor a GraphQL document", query)
+			return nil, fmt.Errorf("-query %q: not a workload name (mix, user, organizations, members, hotuser, randomuser, deep, userspage) nor a GraphQL document", query)
 		}
 		w.name = "custom"
 		w.kinds, w.slots = []string{"custom"}, []string{"custom"}
@@ -128,6 +150,9 @@ func discover(ctx context.Context, c *http.Client, t target, query string) (*wor
 		w.bodies["members"] = append(w.bodies["members"], mustBody(membersQuery, map[string]any{"org": o.ID}))
 	}
 	w.bodies["organizations"] = [][]byte{mustBody(organizationsQuery, nil)}
+	if singleWorkloads[query] {
+		return w, singleWorkload(ctx, c, t, w, query, orgs.Organizations.Nodes)
+	}
 
 	for _, m := range mixWeights {
 		if query != "mix" && query != m.kind {
@@ -145,6 +170,72 @@ func discover(ctx context.Context, c *http.Client, t target, query string) (*wor
 	// every short stretch of the run already has the mix's proportions.
 	w.slots = interleave(w.slots)
 	return w, nil
+}
+
+// singleWorkload fills w with the requests of one of singleWorkloads.
+func singleWorkload(ctx context.Context, c *http.Client, t target, w *workload, name string, orgs []struct{ ID string }) error {
+	w.kinds, w.slots = []string{name}, []string{name}
+	switch name {
+	case "hotuser":
+		if len(w.bodies["user"]) == 0 {
+			return errors.New("the server has no user to query")
+		}
+		w.bodies[name] = w.bodies["user"][:1]
+	case "randomuser":
+		ids, err := discoverAllUsers(ctx, c, t)
+		if err != nil {
+			return fmt.Errorf("discovering every user id: %w", err)
+		}
+		if len(ids) == 0 {
+			return errors.New("the server has no user to query")
+		}
+		w.users = len(ids)
+		// A fixed shuffle: clients walk it from different offsets (workload.next), so each
+		// request asks for an unrelated user, and two runs ask for the same ones.
+		rng := rand.New(rand.NewPCG(1, 2))
+		rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		for _, id := range ids {
+			w.bodies[name] = append(w.bodies[name], mustBody(userQuery, map[string]any{"id": id}))
+		}
+	case "deep":
+		if len(orgs) == 0 {
+			return errors.New("the server has no organization to query")
+		}
+		for _, o := range orgs {
+			w.bodies[name] = append(w.bodies[name], mustBody(deepQuery, map[string]any{"org": o.ID}))
+		}
+	case "userspage":
+		w.bodies[name] = [][]byte{mustBody(usersPageQuery, nil)}
+	}
+	return nil
+}
+
+// discoverAllUsers pages through every user id.
+func discoverAllUsers(ctx context.Context, c *http.Client, t target) ([]string, error) {
+	var ids []string
+	var after any
+	for len(ids) < maxDiscoveredUsers {
+		var page struct {
+			Users struct {
+				Nodes    []struct{ ID string }
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   string
+				}
+			}
+		}
+		if err := queryVarsJSON(ctx, c, t, discoverAllUsersQuery, map[string]any{"after": after}, &page); err != nil {
+			return nil, err
+		}
+		for _, n := range page.Users.Nodes {
+			ids = append(ids, n.ID)
+		}
+		if !page.Users.PageInfo.HasNextPage || len(page.Users.Nodes) == 0 {
+			break
+		}
+		after = page.Users.PageInfo.EndCursor
+	}
+	return ids, nil
 }
 
 // interleave spreads the kinds of a schedule evenly while keeping their counts: slot j of a
@@ -182,7 +273,12 @@ func mustBody(query string, vars map[string]any) []byte {
 
 // queryJSON sends one query and decodes its data into out; any GraphQL error is an error.
 func queryJSON(ctx context.Context, c *http.Client, t target, query string, out any) error {
-	status, body, err := post(ctx, c, t, mustBody(query, nil))
+	return queryVarsJSON(ctx, c, t, query, nil, out)
+}
+
+// queryVarsJSON is queryJSON with variables.
+func queryVarsJSON(ctx context.Context, c *http.Client, t target, query string, vars map[string]any, out any) error {
+	status, body, err := post(ctx, c, t, mustBody(query, vars))
 	if err != nil {
 		return err
 	}

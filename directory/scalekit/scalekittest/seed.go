@@ -7,17 +7,20 @@ import (
 	"github.com/usergraph/usergraph/directory/demo"
 )
 
-// seed loads the demo organizations and users, in creation order. Creation times are spaced a
-// minute apart, ending an hour ago, so that create_time order is id order.
-func (s *Server) seed() {
+// seed loads the demo organizations and users.
+func (s *Server) seed() { s.load(demo.Organizations, demo.Users) }
+
+// load stores organizations and users in creation order. Creation times are spaced a minute
+// apart, ending an hour ago, so that create_time order is id order.
+func (s *Server) load(orgs []demo.Organization, users []demo.User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	n := len(demo.Organizations) + len(demo.Users)
+	n := len(orgs) + len(users)
 	at := func(i int) time.Time { return now.Add(-time.Hour - time.Duration(n-i)*time.Minute) }
 
 	orgIDs := map[string]string{}
-	for i, d := range demo.Organizations {
+	for i, d := range orgs {
 		o := &organization{
 			id: demo.OrganizationID(d.Key), created: at(i), updated: at(i),
 			displayName: d.DisplayName, externalID: d.ExternalID, metadata: cloneMap(d.Metadata),
@@ -25,8 +28,8 @@ func (s *Server) seed() {
 		s.st.addOrg(o)
 		orgIDs[d.Key] = o.id
 	}
-	for j, d := range demo.Users {
-		t := at(len(demo.Organizations) + j)
+	for j, d := range users {
+		t := at(len(orgs) + j)
 		u := &user{
 			id: d.ID(), created: t, updated: t,
 			email: d.Email, externalID: d.ExternalID,

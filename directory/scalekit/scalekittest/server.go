@@ -11,7 +11,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -32,7 +34,18 @@ type Options struct {
 	ClientSecret     string        // default "test-secret"
 	TokenTTL         time.Duration // expires_in of issued tokens; default 1h
 	Seed             bool          // load the demo data set (organizations and users; roles are always there)
+	Generate         *Generated    // load a generated data set of this size instead of the demo one (Seed is then ignored)
 	ExpectViolations bool          // do not fail the test on contract violations (for tests of the validation itself)
+
+	// The options below are for Start (a fake outside a test, as cmd/fakescalekit runs it).
+
+	Addr string // listen address; default 127.0.0.1:0 (a free port)
+	// SpecOptional lets Start serve without Scalekit's openapi.json: requests and responses
+	// are then not checked (SpecSkipped says why). New always requires the document.
+	SpecOptional bool
+	// NoValidation turns the contract check off even when the document is there, so that a
+	// benchmark over the fake spends its CPU on the servers under test.
+	NoValidation bool
 }
 
 // Default credentials.
@@ -43,13 +56,15 @@ const (
 
 // Server is a running fake Scalekit environment.
 type Server struct {
-	t     testing.TB
-	opts  Options
-	hs    *httptest.Server
-	spec  validator.Validator
-	done  chan struct{} // closed at cleanup: releases hanging and sleeping requests
-	now   func() time.Time
-	route []*route
+	opts        Options
+	hs          *httptest.Server
+	spec        validator.Validator // nil: the contract is not checked (Start without the document, or NoValidation)
+	specSkipped string
+	done        chan struct{} // closed at cleanup: releases hanging and sleeping requests
+	now         func() time.Time
+	route       []*route
+
+	closeOnce sync.Once
 
 	latency       atomic.Int64
 	calls         atomic.Uint64
@@ -79,9 +94,34 @@ type fault struct {
 // opts.ExpectViolations, fails t if any request or response broke the OpenAPI contract.
 func New(t testing.TB, opts Options) *Server {
 	t.Helper()
-	v, _, err := loadSpec()
+	opts.SpecOptional, opts.NoValidation = false, false
+	s, err := Start(opts)
 	if err != nil {
 		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		if vs := s.Violations(); len(vs) > 0 && !opts.ExpectViolations {
+			t.Errorf("scalekittest: %d Scalekit API contract violation(s):\n\t%s", len(vs), strings.Join(vs, "\n\t"))
+		}
+	})
+	return s
+}
+
+// Start starts a fake Scalekit environment outside a test; Close stops it. Without
+// opts.SpecOptional a missing or unreadable openapi.json is an error.
+func Start(opts Options) (*Server, error) {
+	var v validator.Validator
+	skipped := ""
+	switch loaded, _, err := loadSpec(); {
+	case opts.NoValidation:
+		skipped = "turned off (NoValidation)"
+	case err != nil && opts.SpecOptional:
+		skipped = err.Error()
+	case err != nil:
+		return nil, err
+	default:
+		v = loaded
 	}
 	if opts.ClientID == "" {
 		opts.ClientID = DefaultClientID
@@ -92,32 +132,53 @@ func New(t testing.TB, opts Options) *Server {
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = time.Hour
 	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	if g := opts.Generate; g != nil && (g.Organizations < 1 || g.Users < 0) {
+		return nil, fmt.Errorf("scalekittest: a generated data set needs at least one organization and no negative user count, got %d and %d", g.Organizations, g.Users)
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("scalekittest: listen on %s: %w", opts.Addr, err)
+	}
 	s := &Server{
-		t:      t,
-		opts:   opts,
-		spec:   v,
-		done:   make(chan struct{}),
-		now:    func() time.Time { return time.Now().UTC() },
-		routes: map[string]uint64{},
-		tokens: map[string]time.Time{},
-		st:     newState(),
+		opts:        opts,
+		spec:        v,
+		specSkipped: skipped,
+		done:        make(chan struct{}),
+		now:         func() time.Time { return time.Now().UTC() },
+		routes:      map[string]uint64{},
+		tokens:      map[string]time.Time{},
+		st:          newState(),
 	}
 	s.latency.Store(int64(opts.Latency))
 	s.route = s.routeTable()
 	s.loadRoles()
-	if opts.Seed {
+	switch {
+	case opts.Generate != nil:
+		s.generate(*opts.Generate)
+	case opts.Seed:
 		s.seed()
 	}
-	s.hs = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	t.Cleanup(func() {
+	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.hs.Listener.Close()
+	s.hs.Listener = ln
+	s.hs.Start()
+	return s, nil
+}
+
+// Close stops the server; requests waiting on latency or a Hang are released.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
 		close(s.done)
 		s.hs.Close()
-		if vs := s.Violations(); len(vs) > 0 && !opts.ExpectViolations {
-			t.Errorf("scalekittest: %d Scalekit API contract violation(s):\n\t%s", len(vs), strings.Join(vs, "\n\t"))
-		}
 	})
-	return s
 }
+
+// SpecSkipped is why requests and responses are not checked against the OpenAPI document,
+// or "" when they are.
+func (s *Server) SpecSkipped() string { return s.specSkipped }
 
 // URL is the environment URL, e.g. http://127.0.0.1:port.
 func (s *Server) URL() string { return s.hs.URL }
@@ -273,9 +334,29 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveToken(w, r)
 	case strings.HasPrefix(r.URL.Path, "/api/v1/"):
 		s.serveAPI(w, r)
+	case r.URL.Path == CountersPath && r.Method == http.MethodGet:
+		s.serveCounters(w)
 	default:
 		writeJSON(w, http.StatusNotFound, nil, newAPIError(http.StatusNotFound, "", "no route for %s %s", r.Method, r.URL.Path).body)
 	}
+}
+
+// CountersPath is where the fake reports what it has served, as JSON: a load tool reads it
+// before and after a run to count the Scalekit calls per request. It is no Scalekit path.
+const CountersPath = "/_fake/counters"
+
+// Counters is the body of GET CountersPath.
+type Counters struct {
+	Calls         uint64 `json:"calls"`          // /api/v1 requests, as Calls()
+	TokenRequests uint64 `json:"token_requests"` // as TokenRequests()
+	MaxInFlight   int    `json:"max_in_flight"`  // as MaxInFlight()
+	Violations    int    `json:"violations"`     // contract violations seen so far
+}
+
+func (s *Server) serveCounters(w http.ResponseWriter) {
+	writeJSON(w, http.StatusOK, nil, Counters{
+		Calls: s.Calls(), TokenRequests: s.TokenRequests(), MaxInFlight: s.MaxInFlight(), Violations: len(s.Violations()),
+	})
 }
 
 // serveToken is the client-credentials token endpoint (API.md §2). It is not in the spec's
