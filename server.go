@@ -132,7 +132,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.addr, "addr", env.str("USERGRAPH_ADDR", "127.0.0.1:8080"), "listen address (USERGRAPH_ADDR)")
 	fs.StringVar(&c.db, "db", env.str("USERGRAPH_DB", "data/usergraph.db"), "embedded store file (USERGRAPH_DB)")
 	fs.Var(env.set("USERGRAPH_SEED", boolValue{&c.seed}, "true"), "seed", "seed an empty embedded store with demo data (USERGRAPH_SEED)")
-	fs.Var(env.set("USERGRAPH_INTROSPECTION", boolValue{&c.introspection}, "true"), "introspection", "answer introspection queries; default on, off with Scalekit (USERGRAPH_INTROSPECTION)")
+	fs.Var(env.set("USERGRAPH_INTROSPECTION", boolValue{&c.introspection}, "true"), "introspection", "let end users introspect the schema (services always may); default on, off with Scalekit (USERGRAPH_INTROSPECTION)")
 	c.introspectionSet = getenv("USERGRAPH_INTROSPECTION") != ""
 	fs.StringVar(&c.corsOrigins, "cors-origins", env.str("USERGRAPH_CORS_ORIGINS", ""), "browser origins allowed to call the API, comma-separated, * for any (USERGRAPH_CORS_ORIGINS)")
 	fs.Var(env.set("USERGRAPH_RATE_LIMIT", rate{&c.rateLimit}, "200"), "rate-limit", "requests per second allowed to each caller, 0 for no limit (USERGRAPH_RATE_LIMIT)")
@@ -268,8 +268,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	return serve(ctx, cfg.addr, handler, log)
 }
 
-// introspectionOn: as chosen, else on for the embedded stores (a developer's playground)
-// and off in front of Scalekit (production data), per DESIGN.md.
+// introspectionOn tells whether end users may introspect: as chosen, else yes for the
+// embedded stores (a developer's playground) and no in front of Scalekit (production data).
+// Services always may (gateway.Config.Introspection).
 func (c config) introspectionOn() bool {
 	if c.introspectionSet {
 		return c.introspection

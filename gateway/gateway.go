@@ -84,8 +84,9 @@ type Config struct {
 	// much that its batches split; queueing whole operations keeps each one's fetches
 	// together (measured in docs/benchmarks.md).
 	MaxConcurrentOperations int
-	// Introspection answers __schema and __type queries and serves /schema.graphql
-	// (default on in embedded mode).
+	// Introspection lets end users introspect: answer __schema and __type queries and fetch
+	// /schema.graphql. Services (API keys, service tokens) always may; a refused caller gets
+	// INTROSPECTION_DISABLED before anything executes.
 	Introspection bool
 	// LoopbackHostsOnly refuses requests whose Host header is not a loopback name or
 	// address. While callers are not authenticated this keeps a web page the developer
@@ -170,9 +171,7 @@ func New(cfg Config) http.Handler {
 	play := playgroundFor(cfg.PlaygroundHeaders)
 	mux.Handle("GET /{$}", play)
 	mux.Handle(playground.AssetPrefix, play)
-	if cfg.Introspection {
-		mux.Handle("GET /schema.graphql", chain(schemaHandler(schema), requestID, authenticate))
-	}
+	mux.Handle("GET /schema.graphql", chain(schemaForCallers(schemaHandler(schema), cfg.Introspection), requestID, authenticate))
 	if cfg.Metrics != nil {
 		// Operation names and error counts span every tenant: services only.
 		mux.Handle("GET /metrics", chain(cfg.Metrics.Handler(), requestID, authenticate, servicesOnly))
@@ -240,9 +239,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 		// only when the gateway does not know it yet, which saves bandwidth on mobile.
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	}
-	if cfg.Introspection {
-		srv.Use(extension.Introspection{})
-	}
+	srv.Use(introspectionPolicy{forUsers: cfg.Introspection})
 	srv.Use(cfg.Metrics.Extension())
 	srv.Use(observe.TracingExtension())
 	srv.Use(shapeLimit{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxAliases: cfg.MaxAliases, maxRootFields: cfg.MaxRootFields})

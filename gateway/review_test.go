@@ -155,13 +155,6 @@ func TestAFailingMutationKeepsTheResultsBeforeIt(t *testing.T) {
 	assert.Nil(t, r.Data["b"])
 }
 
-func TestIntrospectionOffHidesTheSchema(t *testing.T) {
-	e := newEnv(t, false, func(c *gateway.Config) { c.Introspection = false })
-	assert.Equal(t, http.StatusNotFound, e.get("/schema.graphql").StatusCode)
-	r := e.query(`{ __schema { types { name } } }`, nil)
-	require.NotEmpty(t, r.Errors)
-}
-
 func TestLoopbackHostsOnly(t *testing.T) {
 	e := newEnv(t, false, func(c *gateway.Config) { c.LoopbackHostsOnly = true })
 	for host, want := range map[string]int{
