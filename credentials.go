@@ -17,6 +17,8 @@ type credentials struct {
 	authenticator     *auth.Authenticator
 	jwks              []byte
 	playgroundHeaders map[string]string
+	// help tells a caller without credentials where to get some.
+	help string
 }
 
 // setUpAuth maps the configuration onto package auth: API keys from USERGRAPH_API_KEYS /
@@ -54,6 +56,12 @@ func setUpAuth(cfg config) (*credentials, error) {
 		return nil, err
 	}
 	c := &credentials{authenticator: a}
+	if backend == backendScalekit {
+		c.help = "send an access token of the Scalekit environment " + cfg.scalekitURL + " or an API key of USERGRAPH_API_KEYS"
+	} else {
+		c.help = "for a development token run `go run . token -user usr_…` (a user) or `go run . token -service NAME` " +
+			"(a service) beside the server; the playground on http://localhost carries one"
+	}
 	if ks != nil {
 		c.jwks = ks.PublicJWKS()
 	}

@@ -193,7 +193,8 @@ func TestServerRefusesATakenPortInOneLine(t *testing.T) {
 	if err == nil {
 		t.Fatal("a second server on the same port must fail")
 	}
-	if lines := bytes.Count(bytes.TrimSpace(out), []byte("\n")); lines != 0 || !bytes.Contains(out, []byte("address already in use")) {
+	if lines := bytes.Count(bytes.TrimSpace(out), []byte("\n")); lines != 0 || !bytes.Contains(out, []byte("address already in use")) ||
+		!bytes.Contains(out, []byte("-addr or USERGRAPH_ADDR")) {
 		t.Fatalf("want one clear line, got:\n%s", out)
 	}
 }

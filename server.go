@@ -41,7 +41,7 @@ func main() {
 	var err error
 	switch {
 	case len(os.Args) > 1 && os.Args[1] == "token":
-		err = runToken(os.Args[2:], os.Getenv, os.Stdout)
+		err = runToken(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr)
 	case len(os.Args) > 1 && os.Args[1] == "schema":
 		err = runSchema(os.Args[2:], os.Stdout)
 	default:
@@ -56,6 +56,17 @@ func main() {
 	}
 }
 
+// usage heads the -h output: the commands, then the flags.
+const usage = `usergraph serves one GraphQL API over users, profiles, memberships and roles.
+
+Usage:
+  usergraph [flags]                    serve (the playground at http://localhost:8080/)
+  usergraph token -user usr_… [-ttl 1h]
+  usergraph token -service NAME        print a development token (embedded mode; see token -h)
+
+Flags of the server (each has the environment variable named in parentheses):
+`
+
 // config is the server's configuration: flags, defaulted from environment variables.
 type config struct {
 	addr             string
@@ -63,7 +74,7 @@ type config struct {
 	seed             bool
 	introspection    bool
 	loaderIdle       time.Duration
-	maxBodyBytes     int64
+	maxBodyBytes     int
 	maxDepth         int
 	maxComplexity    int
 	scalekitURL      string
@@ -103,49 +114,18 @@ func (e *envDefaults) str(name, def string) string {
 	return def
 }
 
-func (e *envDefaults) parse(name string, def any, parse func(string) (any, error)) any {
-	v := e.getenv(name)
-	if v == "" {
-		return def
+// set gives v its default, then the environment variable's value when there is one; the
+// first wrong value is kept as the error, naming the variable, its value and what it accepts.
+func (e *envDefaults) set(name string, v flag.Value, def string) flag.Value {
+	if err := v.Set(def); err != nil {
+		panic("usergraph: default of " + name + " " + err.Error()) // a constant of ours
 	}
-	out, err := parse(v)
-	if err != nil && e.err == nil {
-		e.err = fmt.Errorf("%s=%q: %v", name, v, err)
-	}
-	if err != nil {
-		return def
-	}
-	return out
-}
-
-func (e *envDefaults) boolean(name string, def bool) bool {
-	return e.parse(name, def, func(s string) (any, error) { return strconv.ParseBool(s) }).(bool)
-}
-
-// integer reads a positive whole number: no limit of ours means anything at zero or below.
-func (e *envDefaults) integer(name string, def int) int {
-	return e.parse(name, def, func(s string) (any, error) {
-		n, err := strconv.Atoi(s)
-		if err == nil && n <= 0 {
-			err = errors.New("must be a positive whole number")
+	if s := e.getenv(name); s != "" {
+		if err := v.Set(s); err != nil && e.err == nil {
+			e.err = fmt.Errorf("%s is %q, but it %v", name, s, err)
 		}
-		return n, err
-	}).(int)
-}
-
-// number reads a non-negative number.
-func (e *envDefaults) number(name string, def float64) float64 {
-	return e.parse(name, def, func(s string) (any, error) {
-		n, err := strconv.ParseFloat(s, 64)
-		if err == nil && (n < 0 || n != n) {
-			err = errors.New("must be a number of at least 0")
-		}
-		return n, err
-	}).(float64)
-}
-
-func (e *envDefaults) duration(name string, def time.Duration) time.Duration {
-	return e.parse(name, def, func(s string) (any, error) { return time.ParseDuration(s) }).(time.Duration)
+	}
+	return v
 }
 
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -156,17 +136,17 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.addr, "addr", env.str("USERGRAPH_ADDR", "127.0.0.1:8080"), "listen address (USERGRAPH_ADDR)")
 	fs.StringVar(&c.db, "db", env.str("USERGRAPH_DB", "data/usergraph.db"), "embedded store file (USERGRAPH_DB)")
-	fs.BoolVar(&c.seed, "seed", env.boolean("USERGRAPH_SEED", true), "seed an empty embedded store with demo data (USERGRAPH_SEED)")
-	fs.BoolVar(&c.introspection, "introspection", env.boolean("USERGRAPH_INTROSPECTION", true), "answer introspection queries; default on, off with Scalekit (USERGRAPH_INTROSPECTION)")
+	fs.Var(env.set("USERGRAPH_SEED", boolValue{&c.seed}, "true"), "seed", "seed an empty embedded store with demo data (USERGRAPH_SEED)")
+	fs.Var(env.set("USERGRAPH_INTROSPECTION", boolValue{&c.introspection}, "true"), "introspection", "let end users introspect the schema (services always may); default on, off with Scalekit (USERGRAPH_INTROSPECTION)")
 	c.introspectionSet = getenv("USERGRAPH_INTROSPECTION") != ""
 	fs.StringVar(&c.corsOrigins, "cors-origins", env.str("USERGRAPH_CORS_ORIGINS", ""), "browser origins allowed to call the API, comma-separated, * for any (USERGRAPH_CORS_ORIGINS)")
-	fs.Float64Var(&c.rateLimit, "rate-limit", env.number("USERGRAPH_RATE_LIMIT", 200), "requests per second allowed to each caller, 0 for no limit (USERGRAPH_RATE_LIMIT)")
-	fs.IntVar(&c.rateBurst, "rate-burst", env.integer("USERGRAPH_RATE_BURST", 400), "burst of requests allowed to each caller (USERGRAPH_RATE_BURST)")
+	fs.Var(env.set("USERGRAPH_RATE_LIMIT", rate{&c.rateLimit}, "200"), "rate-limit", "requests per second allowed to each caller, 0 for no limit (USERGRAPH_RATE_LIMIT)")
+	fs.Var(env.set("USERGRAPH_RATE_BURST", positiveInt{&c.rateBurst}, "400"), "rate-burst", "burst of requests allowed to each caller (USERGRAPH_RATE_BURST)")
 	fs.StringVar(&c.safelist, "safelist", env.str("USERGRAPH_SAFELIST", ""), "JSON file of the only documents to run, name → document (USERGRAPH_SAFELIST)")
-	fs.DurationVar(&c.loaderIdle, "loader-idle", env.duration("USERGRAPH_LOADER_IDLE", loaders.DefaultOptions.Idle), "dataloader batch closes after this long without a new key (USERGRAPH_LOADER_IDLE)")
-	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", int64(env.integer("USERGRAPH_MAX_BODY_BYTES", gateway.DefaultMaxBodyBytes)), "request body limit (USERGRAPH_MAX_BODY_BYTES)")
-	fs.IntVar(&c.maxDepth, "max-depth", env.integer("USERGRAPH_MAX_DEPTH", gateway.DefaultMaxDepth), "selection depth limit (USERGRAPH_MAX_DEPTH)")
-	fs.IntVar(&c.maxComplexity, "max-complexity", env.integer("USERGRAPH_MAX_COMPLEXITY", gateway.DefaultMaxComplexity), "operation complexity limit (USERGRAPH_MAX_COMPLEXITY)")
+	fs.Var(env.set("USERGRAPH_LOADER_IDLE", positiveDuration{&c.loaderIdle}, loaders.DefaultOptions.Idle.String()), "loader-idle", "dataloader batch closes after this long without a new key (USERGRAPH_LOADER_IDLE)")
+	fs.Var(env.set("USERGRAPH_MAX_BODY_BYTES", positiveInt{&c.maxBodyBytes}, strconv.Itoa(gateway.DefaultMaxBodyBytes)), "max-body-bytes", "request body limit (USERGRAPH_MAX_BODY_BYTES)")
+	fs.Var(env.set("USERGRAPH_MAX_DEPTH", positiveInt{&c.maxDepth}, strconv.Itoa(gateway.DefaultMaxDepth)), "max-depth", "selection depth limit (USERGRAPH_MAX_DEPTH)")
+	fs.Var(env.set("USERGRAPH_MAX_COMPLEXITY", positiveInt{&c.maxComplexity}, strconv.Itoa(gateway.DefaultMaxComplexity)), "max-complexity", "operation complexity limit (USERGRAPH_MAX_COMPLEXITY)")
 	fs.StringVar(&c.scalekitURL, "scalekit-environment-url", env.str("SCALEKIT_ENVIRONMENT_URL", ""), "Scalekit environment URL (SCALEKIT_ENVIRONMENT_URL)")
 	fs.StringVar(&c.scalekitClientID, "scalekit-client-id", env.str("SCALEKIT_CLIENT_ID", ""), "Scalekit client id (SCALEKIT_CLIENT_ID)")
 	fs.StringVar(&c.scalekitSecret, "scalekit-client-secret", env.str("SCALEKIT_CLIENT_SECRET", ""), "Scalekit client secret (SCALEKIT_CLIENT_SECRET)")
@@ -178,15 +158,17 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.serviceClients, "service-client-ids", env.str("USERGRAPH_SERVICE_CLIENT_IDS", ""), "Scalekit client ids whose tokens are services, besides SCALEKIT_CLIENT_ID (USERGRAPH_SERVICE_CLIENT_IDS)")
 	fs.StringVar(&c.audience, "token-audience", env.str("USERGRAPH_TOKEN_AUDIENCE", ""), "required aud of Scalekit tokens, if any (USERGRAPH_TOKEN_AUDIENCE)")
 	fs.StringVar(&c.memberLists, "scalekit-member-lists", env.str("SCALEKIT_MEMBER_LISTS", string(scalekit.MemberListsAuto)), "whether an organization's member list holds all of its users' memberships: complete, partial or auto (learned at run time) (SCALEKIT_MEMBER_LISTS)")
-	fs.IntVar(&c.scalekitCalls, "scalekit-concurrency", env.integer("SCALEKIT_CONCURRENCY", 64), "ceiling of the adaptive limit on Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
+	fs.Var(env.set("SCALEKIT_CONCURRENCY", positiveInt{&c.scalekitCalls}, "64"), "scalekit-concurrency", "ceiling of the adaptive limit on Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
 	fs.StringVar(&c.webhookSecret, "scalekit-webhook-secret", env.str("SCALEKIT_WEBHOOK_SECRET", ""), "Scalekit mode: the whsec_ secret of the webhook endpoint; set, POST /webhooks/scalekit receives Scalekit's events (SCALEKIT_WEBHOOK_SECRET)")
-	cacheTTL := fs.Duration("cache-ttl", env.duration("USERGRAPH_CACHE_TTL", defaultCacheTTL), "Scalekit mode: how long the shared entity cache keeps an answer, for every kind without its own USERGRAPH_CACHE_TTL_<KIND>; 0 turns the cache off (USERGRAPH_CACHE_TTL)")
+	var cacheTTL time.Duration
+	fs.Var(env.set("USERGRAPH_CACHE_TTL", ttl{&cacheTTL}, defaultCacheTTL.String()), "cache-ttl", "Scalekit mode: how long the shared entity cache keeps an answer, for every kind without its own USERGRAPH_CACHE_TTL_<KIND>; 0 turns the cache off (USERGRAPH_CACHE_TTL)")
 	kindTTL := map[scalekit.Kind]*time.Duration{}
 	for _, k := range scalekit.Kinds {
 		name := "USERGRAPH_CACHE_TTL_" + strings.ToUpper(string(k))
 		if getenv(name) != "" {
-			d := env.duration(name, 0)
-			kindTTL[k] = &d
+			d := new(time.Duration)
+			env.set(name, ttl{d}, "0s")
+			kindTTL[k] = d
 		}
 	}
 	if env.err != nil {
@@ -194,11 +176,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "Usage of usergraph (every flag has an environment variable):")
+			fmt.Fprint(stderr, usage)
 			fs.SetOutput(stderr)
 			fs.PrintDefaults()
+			return c, err
 		}
-		return c, err
+		return c, fmt.Errorf("%v (go run . -h lists the flags)", err)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "introspection" {
@@ -207,16 +190,10 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	})
 	c.cacheTTL = map[scalekit.Kind]time.Duration{}
 	for _, k := range scalekit.Kinds {
-		c.cacheTTL[k] = *cacheTTL
+		c.cacheTTL[k] = cacheTTL
 		if d := kindTTL[k]; d != nil {
 			c.cacheTTL[k] = *d
 		}
-		if c.cacheTTL[k] < 0 {
-			return c, fmt.Errorf("cache TTL of %s must not be negative", k)
-		}
-	}
-	if c.maxBodyBytes <= 0 || c.maxDepth <= 0 || c.maxComplexity <= 0 || c.loaderIdle <= 0 || c.scalekitCalls <= 0 {
-		return c, errors.New("-max-body-bytes, -max-depth, -max-complexity, -loader-idle and -scalekit-concurrency must be positive")
 	}
 	return c, c.check()
 }
@@ -239,10 +216,10 @@ func (c config) check() error {
 		return errors.New("with Scalekit, USERGRAPH_TOKEN_AUDIENCE must name the audience of the tokens this API accepts (\"*\" accepts any token of the environment)")
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
-		return fmt.Errorf("listen address (-addr, USERGRAPH_ADDR) %q: %v", c.addr, err)
+		return fmt.Errorf("USERGRAPH_ADDR (-addr) is %q, but it must be host:port, such as 127.0.0.1:8080, or :8080 for every interface", c.addr)
 	}
 	if c.db == "" {
-		return errors.New("USERGRAPH_DB must name a file")
+		return errors.New("USERGRAPH_DB (-db) is empty, but it must name the embedded store's file, such as data/usergraph.db")
 	}
 	if _, err := scalekit.ParseMemberLists(c.memberLists); err != nil {
 		return err
@@ -300,23 +277,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 
 	handler := gateway.New(gateway.Config{
-		Directory:     directory.WithRules(dir),
-		Normalizer:    normalizer,
-		Logger:        log,
-		Loaders:       loaders.Options{Idle: cfg.loaderIdle, MaxWait: loaders.DefaultOptions.MaxWait, MaxBatch: loaders.DefaultOptions.MaxBatch},
-		MaxBodyBytes:  cfg.maxBodyBytes,
-		MaxDepth:      cfg.maxDepth,
-		MaxComplexity: cfg.maxComplexity,
-		Introspection: cfg.introspectionOn(),
-		Authenticator: creds.authenticator,
-		Metrics:       metrics,
-		Backend:       backendName(cfg),
-		BackendStates: states,
-		CORSOrigins:   splitList(cfg.corsOrigins),
-		RateLimit:     cfg.rateLimit,
-		RateBurst:     cfg.rateBurst,
-		Safelist:      safelist,
-		JWKS:          creds.jwks,
+		Directory:       directory.WithRules(dir),
+		Normalizer:      normalizer,
+		Logger:          log,
+		Loaders:         loaders.Options{Idle: cfg.loaderIdle, MaxWait: loaders.DefaultOptions.MaxWait, MaxBatch: loaders.DefaultOptions.MaxBatch},
+		MaxBodyBytes:    int64(cfg.maxBodyBytes),
+		MaxDepth:        cfg.maxDepth,
+		MaxComplexity:   cfg.maxComplexity,
+		Introspection:   cfg.introspectionOn(),
+		Authenticator:   creds.authenticator,
+		CredentialsHelp: creds.help,
+		Metrics:         metrics,
+		Backend:         backendName(cfg),
+		BackendStates:   states,
+		CORSOrigins:     splitList(cfg.corsOrigins),
+		RateLimit:       cfg.rateLimit,
+		RateBurst:       cfg.rateBurst,
+		Safelist:        safelist,
+		JWKS:            creds.jwks,
 		// The playground carries a development token only on loopback, and then only
 		// requests addressed to loopback are answered, so that a web page cannot reach the
 		// gateway (and the token's rights) through DNS rebinding.
@@ -341,8 +319,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	return serve(ctx, cfg.addr, handler, log)
 }
 
-// introspectionOn: as chosen, else on for the embedded stores (a developer's playground)
-// and off in front of Scalekit (production data).
+// introspectionOn tells whether end users may introspect: as chosen, else yes for the
+// embedded stores (a developer's playground) and no in front of Scalekit (production data).
+// Services always may (gateway.Config.Introspection).
 func (c config) introspectionOn() bool {
 	if c.introspectionSet {
 		return c.introspection
@@ -427,8 +406,12 @@ func openDirectory(ctx context.Context, cfg config, log *slog.Logger, metrics *o
 // then drains in-flight requests for up to 10 s.
 func serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("cannot listen on %s: address already in use (another program, perhaps another usergraph, holds it); "+
+			"choose another address with -addr or USERGRAPH_ADDR, such as -addr 127.0.0.1:8081", addr)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot listen on %s (-addr, USERGRAPH_ADDR): %w", addr, err)
 	}
 	srv := &http.Server{
 		Handler:           h,

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/usergraph/usergraph/auth"
+	"github.com/usergraph/usergraph/directory/demo"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
 	"github.com/usergraph/usergraph/directory/sqlstore"
 	"github.com/usergraph/usergraph/directory/sqlstore/postgrestest"
@@ -49,29 +52,63 @@ func TestConfigFlagsOverrideEnvironment(t *testing.T) {
 	}
 }
 
+// A wrong setting stops the start with one line that names the setting, its value and what
+// it accepts, in plain words: never Go's internals (strconv.Atoi, time.ParseDuration).
 func TestBadConfigurationFailsWithOneClearLine(t *testing.T) {
 	for _, tc := range []struct {
 		env  func(string) string
 		args []string
 		want string
 	}{
-		{envOf("USERGRAPH_SEED", "maybe"), nil, `USERGRAPH_SEED="maybe"`},
-		{envOf("USERGRAPH_MAX_DEPTH", "deep"), nil, `USERGRAPH_MAX_DEPTH="deep"`},
-		{envOf("USERGRAPH_LOADER_IDLE", "5"), nil, `USERGRAPH_LOADER_IDLE="5"`},
+		{envOf("USERGRAPH_SEED", "maybe"), nil, `USERGRAPH_SEED is "maybe", but it must be true or false`},
+		{envOf("USERGRAPH_INTROSPECTION", "sometimes"), nil, `USERGRAPH_INTROSPECTION is "sometimes", but it must be true or false`},
+		{envOf("USERGRAPH_MAX_DEPTH", "abc"), nil, `USERGRAPH_MAX_DEPTH is "abc", but it must be a whole number of at least 1`},
+		{envOf("USERGRAPH_LOADER_IDLE", "5"), nil, `USERGRAPH_LOADER_IDLE is "5", but it must be a length of time above zero with its unit, such as 500us, 1ms or 2s`},
+		{envOf("USERGRAPH_RATE_LIMIT", "-1"), nil, `USERGRAPH_RATE_LIMIT is "-1", but it must be a number of at least 0`},
 		{envOf("SCALEKIT_CLIENT_ID", "id"), nil, "must be set together"},
-		{envOf("SCALEKIT_CONCURRENCY", "0"), nil, "must be a positive whole number"},
+		{envOf("SCALEKIT_CONCURRENCY", "0"), nil, `SCALEKIT_CONCURRENCY is "0", but it must be a whole number of at least 1`},
 		{envOf("SCALEKIT_MEMBER_LISTS", "sometimes"), nil, "SCALEKIT_MEMBER_LISTS"},
+		{envOf("USERGRAPH_CACHE_TTL", "-1s"), nil, `USERGRAPH_CACHE_TTL is "-1s", but it must be a length of time`},
+		{envOf("USERGRAPH_CACHE_TTL_USER", "5"), nil, `USERGRAPH_CACHE_TTL_USER is "5", but it must be a length of time`},
 		{envOf("SCALEKIT_ENVIRONMENT_URL", "https://x.scalekit.dev", "SCALEKIT_CLIENT_ID", "a", "SCALEKIT_CLIENT_SECRET", "b"), nil, "USERGRAPH_TOKEN_AUDIENCE must name"},
 		{envOf("USERGRAPH_API_KEYS", "svc:nothex"), nil, "USERGRAPH_API_KEYS"},
-		{envOf(), []string{"-addr", "no-port"}, `USERGRAPH_ADDR) "no-port"`},
-		{envOf("USERGRAPH_MAX_BODY_BYTES", "-5"), nil, "must be a positive whole number"},
-		{envOf(), []string{"-max-depth", "0"}, "must be positive"},
-		{envOf(), []string{"-no-such-flag"}, "flag provided but not defined"},
+		{envOf(), []string{"-addr", "no-port"}, `USERGRAPH_ADDR (-addr) is "no-port", but it must be host:port`},
+		{envOf("USERGRAPH_MAX_BODY_BYTES", "-5"), nil, `USERGRAPH_MAX_BODY_BYTES is "-5", but it must be a whole number of at least 1`},
+		{envOf(), []string{"-max-depth", "0"}, `invalid value "0" for flag -max-depth: must be a whole number of at least 1`},
+		{envOf(), []string{"-loader-idle", "5"}, `invalid value "5" for flag -loader-idle: must be a length of time above zero`},
+		{envOf(), []string{"-seed=perhaps"}, `invalid boolean value "perhaps" for -seed: must be true or false`},
+		{envOf(), []string{"-no-such-flag"}, "flag provided but not defined: -no-such-flag (go run . -h lists the flags)"},
 	} {
 		_, err := loadConfig(tc.args, tc.env, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("want one line containing %q, got %v", tc.want, err)
+			continue
 		}
+		for _, internal := range []string{"strconv", "time:", "parse error", "invalid syntax"} {
+			if strings.Contains(err.Error(), internal) {
+				t.Errorf("%v speaks Go's internals (%q)", err, internal)
+			}
+		}
+	}
+}
+
+// -h lists the commands (token among them) and every flag with its variable.
+func TestHelpListsTheSubcommands(t *testing.T) {
+	var out strings.Builder
+	if _, err := loadConfig([]string{"-h"}, envOf(), &out); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{"usergraph token -user usr_", "usergraph token -service NAME", "-max-depth", "(USERGRAPH_MAX_DEPTH)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-h does not mention %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := runToken(context.Background(), []string{"-h"}, envOf(), io.Discard, &out); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("token -h: %v", err)
+	}
+	if !strings.Contains(out.String(), "-user") || !strings.Contains(out.String(), "-service") {
+		t.Errorf("token -h does not list its flags:\n%s", out.String())
 	}
 }
 
@@ -121,11 +158,27 @@ func TestScalekitBackendIsCheckedAtStart(t *testing.T) {
 }
 
 // `usergraph token` signs with the key the server checks tokens with, kept beside the
-// database; the playground's development token exists only on loopback.
+// database, for users the store holds; the playground's development token exists only on
+// loopback.
 func TestDevelopmentTokensAndPlaygroundToken(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "u.db")
 	var out strings.Builder
-	if err := runToken([]string{"-db", db, "-user", "usr_1234567890"}, envOf(), &out); err != nil {
+	err := runToken(context.Background(), []string{"-db", db, "-user", demo.Users[0].ID()}, envOf(), &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "there is no embedded store at "+db) {
+		t.Fatalf("a token for a store that does not exist yet: %v", err)
+	}
+	store, err := sqlstore.OpenSQLite(context.Background(), db, sqlstore.Options{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	for _, user := range []string{"usr_0000000000000000999", "usr_nope"} {
+		err := runToken(context.Background(), []string{"-db", db, "-user", user}, envOf(), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "there is no user "+user+" in "+db) {
+			t.Errorf("a token for the unknown user %s: %v", user, err)
+		}
+	}
+	if err := runToken(context.Background(), []string{"-db", db, "-user", demo.Users[0].ID()}, envOf(), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, addr := range []string{"127.0.0.1:8080", "0.0.0.0:8080"} {
@@ -141,14 +194,17 @@ func TestDevelopmentTokensAndPlaygroundToken(t *testing.T) {
 		req := httptest.NewRequest("POST", "/graphql", nil)
 		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(out.String()))
 		caller, err := creds.authenticator.Authenticate(req)
-		if err != nil || caller.UserID != "usr_1234567890" {
+		if err != nil || caller.UserID != demo.Users[0].ID() {
 			t.Fatalf("%s: the minted token authenticates as %+v, %v", addr, caller, err)
 		}
 		if got := creds.playgroundHeaders != nil; got != (addr == "127.0.0.1:8080") {
 			t.Errorf("%s: playground token present = %v", addr, got)
 		}
+		if !strings.Contains(creds.help, "go run . token -user") {
+			t.Errorf("%s: the 401 help does not say how to get a development token: %q", addr, creds.help)
+		}
 	}
-	if err := runToken([]string{"-db", db}, envOf(), io.Discard); err == nil {
+	if err := runToken(context.Background(), []string{"-db", db}, envOf(), io.Discard, io.Discard); err == nil {
 		t.Error("a token needs -user or -service")
 	}
 	if info, err := os.Stat(filepath.Join(filepath.Dir(db), auth.SigningKeyFile)); err != nil || info.Mode().Perm() != 0o600 {

@@ -134,3 +134,22 @@ func TestMatchAPIKey(t *testing.T) {
 		t.Fatal("matched with no keys")
 	}
 }
+
+// An API key sent to a server that has none configured is told so, not "not accepted".
+func TestAPIKeyWithNoKeysConfiguredSaysWhy(t *testing.T) {
+	ks, err := GenerateKeySet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Config{Issuer: "usergraph", LocalKeys: ks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+	req.Header.Set(APIKeyHeader, "ugk_anything")
+	_, err = a.Authenticate(req)
+	if got := ReasonOf(err); !strings.Contains(got, "this server has no API keys configured (USERGRAPH_API_KEYS") {
+		t.Fatalf("reason %q", got)
+	}
+}

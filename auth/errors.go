@@ -37,7 +37,7 @@ const (
 	ReasonMalformedClaims   = "malformed claims"
 	ReasonInvalidAPIKey     = "invalid API key"
 	ReasonNoTokenVerifier   = "bearer tokens not accepted"
-	ReasonNoAPIKeys         = "API keys not accepted"
+	ReasonNoAPIKeys         = "an API key was sent, but this server has no API keys configured (USERGRAPH_API_KEYS or USERGRAPH_API_KEYS_FILE)"
 )
 
 // Error is the error type returned by Authenticate. Error() is

@@ -16,8 +16,13 @@ type Authenticator interface {
 // requireCaller answers a request that package auth does not accept (401, or 503 while the
 // signing keys cannot be fetched) before anything else is read, and gives the others their
 // caller (and a per-request cache of what the caller may reach). Without an Authenticator
-// every request is refused: the gateway is never open by accident.
-func requireCaller(a Authenticator) func(http.Handler) http.Handler {
+// every request is refused: the gateway is never open by accident. help, when set, tells a
+// caller without credentials where to get some.
+func requireCaller(a Authenticator, help string) func(http.Handler) http.Handler {
+	anonymous := "credentials required: send Authorization: Bearer <token> or X-API-Key: <key>"
+	if help != "" {
+		anonymous += "; " + help
+	}
 	if a == nil {
 		a = refuseAll{}
 	}
@@ -32,8 +37,7 @@ func requireCaller(a Authenticator) func(http.Handler) http.Handler {
 				return
 			case auth.ReasonOf(err) == auth.ReasonNoCredentials:
 				w.Header().Set("WWW-Authenticate", `Bearer realm="usergraph"`)
-				writeGraphQLError(w, http.StatusUnauthorized,
-					"credentials required: send Authorization: Bearer <token> or X-API-Key: <key>", CodeUnauthenticated, RequestID(r.Context()))
+				writeGraphQLError(w, http.StatusUnauthorized, anonymous, CodeUnauthenticated, RequestID(r.Context()))
 				return
 			case err != nil:
 				w.Header().Set("WWW-Authenticate", `Bearer realm="usergraph"`)

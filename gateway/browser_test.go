@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/usergraph/usergraph/directory/scalekit"
+	"github.com/usergraph/usergraph/gateway"
 	"github.com/usergraph/usergraph/playground/playgroundtest"
 )
 
@@ -30,5 +32,21 @@ func TestPlaygroundTourRunsItsFirstTab(t *testing.T) {
 	e := newEnv(t, true, withPlaygroundHeaders(map[string]string{"X-API-Key": testAPIKey}))
 	srv := httptest.NewServer(e.raw)
 	defer srv.Close()
-	playgroundtest.RunFirstTabInBrowser(t, srv.URL+"/", `"wile.coyote@acme.test"`, tourTabs...)
+	playgroundtest.RunFirstTabInBrowser(t, srv.URL+"/", `"wile.coyote@acme.test"`, tour)
+}
+
+// tour is what the playground shows first: the tabs, and the explorer with the schema.
+var tour = playgroundtest.Tour{Tabs: tourTabs, PluginShows: "normalizeProfile"}
+
+// TestPlaygroundTourInScalekitMode is the same tour in Scalekit mode against the fake Scalekit
+// with its demo data, as `go run ./cmd/fakescalekit` serves it: introspection is off for users
+// there, and the playground, sending a service API key, still loads the schema (the explorer
+// lists the root fields) and runs the first tab.
+func TestPlaygroundTourInScalekitMode(t *testing.T) {
+	testAuthenticator(t) // makes testAPIKey
+	e, _ := newScalekitEnv(t, true, scalekit.Config{}, withPlaygroundHeaders(map[string]string{"X-API-Key": testAPIKey}),
+		func(c *gateway.Config) { c.Introspection = false })
+	srv := httptest.NewServer(e.raw)
+	defer srv.Close()
+	playgroundtest.RunFirstTabInBrowser(t, srv.URL+"/", `"wile.coyote@acme.test"`, tour)
 }

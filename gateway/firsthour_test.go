@@ -2,12 +2,14 @@ package gateway_test
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/usergraph/usergraph/directory/demo"
+	"github.com/usergraph/usergraph/gateway"
 )
 
 // One rule for a profile's name on every backend: composed from the given and family names
@@ -77,4 +79,16 @@ func TestAWrongIDIsNotFoundInEveryMutation(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A request without credentials is told how to get some (the server passes the embedded
+// mode's token command as CredentialsHelp).
+func TestUnauthenticatedAnswerSaysHowToGetAToken(t *testing.T) {
+	e := newEnv(t, true, func(c *gateway.Config) { c.CredentialsHelp = "run `go run . token -user usr_…`" })
+	resp := e.post("application/json", `{"query":"{ roles { name } }"}`, "X-Anonymous", "1")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	res := decode(t, resp)
+	require.Len(t, res.Errors, 1)
+	assert.Equal(t, "UNAUTHENTICATED", res.Errors[0].code())
+	assert.Equal(t, "credentials required: send Authorization: Bearer <token> or X-API-Key: <key>; run `go run . token -user usr_…`", res.Errors[0].Message)
 }

@@ -40,6 +40,9 @@ type Config struct {
 	// Authenticator tells who sent each request; nil refuses every request. Every backend
 	// call then goes through the authorization policy (package policy).
 	Authenticator Authenticator
+	// CredentialsHelp ends the 401 answer to a request without credentials: where this
+	// server's tokens come from (in embedded mode, the token command).
+	CredentialsHelp string
 	// PlaygroundHeaders are pre-filled in the playground (a development token, on loopback).
 	PlaygroundHeaders map[string]string
 	// JWKS, when set, is served at /.well-known/jwks.json: the public keys of the tokens
@@ -91,8 +94,9 @@ type Config struct {
 	// much that its batches split; queueing whole operations keeps each one's fetches
 	// together (measured in docs/benchmarks.md).
 	MaxConcurrentOperations int
-	// Introspection answers __schema and __type queries and serves /schema.graphql
-	// (default on in embedded mode).
+	// Introspection lets end users introspect: answer __schema and __type queries and fetch
+	// /schema.graphql. Services (API keys, service tokens) always may; a refused caller gets
+	// INTROSPECTION_DISABLED before anything executes.
 	Introspection bool
 	// LoopbackHostsOnly refuses requests whose Host header is not a loopback name or
 	// address. While callers are not authenticated this keeps a web page the developer
@@ -160,7 +164,7 @@ func New(cfg Config) http.Handler {
 	cfg.Metrics.BackendStates(cfg.Backend, cfg.BackendStates)
 	schema := NewExecutableSchema(&graph.Resolver{Directory: dir, Normalizer: cfg.Normalizer})
 	gql := newGraphQLServer(schema, cfg)
-	authenticate := requireCaller(cfg.Authenticator)
+	authenticate := requireCaller(cfg.Authenticator, cfg.CredentialsHelp)
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", chain(gql,
@@ -181,9 +185,7 @@ func New(cfg Config) http.Handler {
 	play := playgroundFor(cfg.PlaygroundHeaders)
 	mux.Handle("GET /{$}", play)
 	mux.Handle(playground.AssetPrefix, play)
-	if cfg.Introspection {
-		mux.Handle("GET /schema.graphql", chain(schemaHandler(schema), requestID, authenticate))
-	}
+	mux.Handle("GET /schema.graphql", chain(schemaForCallers(schemaHandler(schema), cfg.Introspection), requestID, authenticate))
 	if cfg.Metrics != nil {
 		// Operation names and error counts span every tenant: services only.
 		mux.Handle("GET /metrics", chain(cfg.Metrics.Handler(), requestID, authenticate, servicesOnly))
@@ -251,9 +253,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 		// only when the gateway does not know it yet, which saves bandwidth on mobile.
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	}
-	if cfg.Introspection {
-		srv.Use(extension.Introspection{})
-	}
+	srv.Use(introspectionPolicy{forUsers: cfg.Introspection})
 	// Loader batches leave when every field of the request waits on one, not after a
 	// timer (package loaders, dispatch.go).
 	srv.Use(loaders.NewDispatcher(schema.Schema()))

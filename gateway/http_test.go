@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/usergraph/usergraph/directory"
-	"github.com/usergraph/usergraph/gateway"
 )
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -224,13 +223,6 @@ func TestTransportErrorsAreCoded(t *testing.T) {
 			assert.NotEmpty(t, r.Errors[0].Extensions["requestId"])
 		})
 	}
-}
-
-func TestIntrospectionOffHidesTheSchema(t *testing.T) {
-	e := newEnv(t, false, func(c *gateway.Config) { c.Introspection = false })
-	assert.Equal(t, http.StatusNotFound, e.get("/schema.graphql").StatusCode)
-	r := e.query(`{ __schema { types { name } } }`, nil)
-	require.NotEmpty(t, r.Errors)
 }
 
 func TestReadinessDoesNotLeakTheCause(t *testing.T) {

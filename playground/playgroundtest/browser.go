@@ -38,6 +38,7 @@ const (
 	queryEditorSelector   = ".graphiql-query-editor .CodeMirror"
 	executeButtonSelector = "button.graphiql-execute-button"
 	tabsSelector          = ".graphiql-sessions"
+	pluginSelector        = ".graphiql-plugin"
 )
 
 // resultJS returns the whole text of the result pane. It asks CodeMirror for
@@ -74,17 +75,26 @@ const defaultTimeout = 90 * time.Second
 // Chromium is installed, unless USERGRAPH_REQUIRE_BROWSER=1.
 func RunQueryInBrowser(t testing.TB, pageURL string, wantSubstring string) {
 	t.Helper()
-	runInBrowser(t, pageURL, wantSubstring, nil)
+	runInBrowser(t, pageURL, wantSubstring, Tour{})
+}
+
+// Tour is what RunFirstTabInBrowser expects of a page that opens with several tabs.
+type Tour struct {
+	// Tabs are the tabs' titles.
+	Tabs []string
+	// PluginShows is a text the visible plugin pane (the explorer) must show, such as a root
+	// field's name: it proves that the page loaded the schema by introspection.
+	PluginShows string
 }
 
 // RunFirstTabInBrowser is RunQueryInBrowser for a page that opens with several tabs: it also
-// waits until the page shows each of wantTabs (the tabs' titles) and runs the active tab.
-func RunFirstTabInBrowser(t testing.TB, pageURL string, wantSubstring string, wantTabs ...string) {
+// waits until the page shows the tour's tabs and schema, then runs the active tab.
+func RunFirstTabInBrowser(t testing.TB, pageURL string, wantSubstring string, tour Tour) {
 	t.Helper()
-	runInBrowser(t, pageURL, wantSubstring, wantTabs)
+	runInBrowser(t, pageURL, wantSubstring, tour)
 }
 
-func runInBrowser(t testing.TB, pageURL string, wantSubstring string, wantTabs []string) {
+func runInBrowser(t testing.TB, pageURL string, wantSubstring string, tour Tour) {
 	t.Helper()
 	require := os.Getenv("USERGRAPH_REQUIRE_BROWSER") == "1"
 	if testing.Short() && !require {
@@ -151,8 +161,8 @@ func runInBrowser(t testing.TB, pageURL string, wantSubstring string, wantTabs [
 	}
 	if runErr == nil {
 		stepsCtx, cancelSteps := context.WithTimeout(browserCtx, timeout)
-		tabs := make([]string, len(wantTabs))
-		for i, name := range wantTabs {
+		tabs := make([]string, len(tour.Tabs))
+		for i, name := range tour.Tabs {
 			tabs[i] = jsString(name)
 		}
 		runErr = chromedp.Do(stepsCtx,
@@ -160,6 +170,10 @@ func runInBrowser(t testing.TB, pageURL string, wantSubstring string, wantTabs [
 			chromedp.WaitVisible(chromedp.CSS(queryEditorSelector)),
 			chromedp.Poll[chromedp.Void](fmt.Sprintf("[%s].every(n => (document.querySelector(%s) || {innerText: ''}).innerText.includes(n))",
 				strings.Join(tabs, ","), jsString(tabsSelector)),
+				chromedp.WithPollingInterval(100*time.Millisecond),
+				chromedp.WithPollingTimeout(0)),
+			chromedp.Poll[chromedp.Void](fmt.Sprintf("(document.querySelector(%s) || {innerText: ''}).innerText.includes(%s)",
+				jsString(pluginSelector), jsString(tour.PluginShows)),
 				chromedp.WithPollingInterval(100*time.Millisecond),
 				chromedp.WithPollingTimeout(0)),
 			chromedp.Click(chromedp.CSS(executeButtonSelector)),

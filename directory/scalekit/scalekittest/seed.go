@@ -22,7 +22,7 @@ func (s *Server) load(orgs []demo.Organization, users []demo.User) {
 	orgIDs := map[string]string{}
 	for i, d := range orgs {
 		o := &organization{
-			id: demo.OrganizationID(d.Key), created: at(i), updated: at(i),
+			id: s.st.seededID("org", demo.OrganizationID(d.Key)), created: at(i), updated: at(i),
 			displayName: d.DisplayName, externalID: d.ExternalID, metadata: cloneMap(d.Metadata),
 		}
 		s.st.addOrg(o)
@@ -31,7 +31,7 @@ func (s *Server) load(orgs []demo.Organization, users []demo.User) {
 	for j, d := range users {
 		t := at(len(orgs) + j)
 		u := &user{
-			id: d.ID(), created: t, updated: t,
+			id: s.st.seededID("usr", d.ID()), created: t, updated: t,
 			email: d.Email, externalID: d.ExternalID,
 			metadata: map[string]string{"source": "seed"},
 			profile: profile{
@@ -66,4 +66,13 @@ func (s *Server) load(orgs []demo.Organization, users []demo.User) {
 		s.st.users = append(s.st.users, u)
 		s.st.userByID[u.id] = u
 	}
+}
+
+// seededID is the demo data's fixed id (the same in every backend) when the object has one,
+// else a new one: generated data sets have none.
+func (s *state) seededID(prefix, fixed string) string {
+	if fixed != "" {
+		return fixed
+	}
+	return s.newID(prefix)
 }
