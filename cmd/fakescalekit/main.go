@@ -8,7 +8,7 @@
 // Before serving it prints the three SCALEKIT_* variables that point usergraph (or any other
 // Scalekit client) at it. It listens on loopback only. Every /api/v1 request and 2xx response
 // is checked against Scalekit's OpenAPI document when that document is found
-// (USERGRAPH_SCALEKIT_OPENAPI, or ../shared/scalekit/openapi.json beside the checkout);
+// (the file named by USERGRAPH_SCALEKIT_OPENAPI);
 // without it the check is skipped and the fake says so. GET /_fake/counters reports the
 // number of API calls served, for a load tool's "Scalekit calls per request".
 package main

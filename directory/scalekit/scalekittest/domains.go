@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// domain is an organization's domain (API.md: Domains).
+// domain is an organization's domain (docs/scalekit-api.md).
 type domain struct {
 	id, orgID, name, kind string
 	verification, method  string

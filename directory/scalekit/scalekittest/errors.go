@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// ErrorInfoType is the @type of Scalekit's error detail (API.md §7).
+// ErrorInfoType is the @type of Scalekit's error detail (docs/scalekit-api.md, "Errors and rate limits").
 const ErrorInfoType = "type.googleapis.com/scalekit.v1.errdetails.ErrorInfo"
 
 // gRPC status codes used in the §7 envelope.
@@ -43,7 +43,7 @@ var codeNames = map[int]string{
 	codeUnauthenticated:    "UNAUTHENTICATED",
 }
 
-// codeForStatus maps an HTTP status to the gRPC code a grpc-gateway answers it with (API.md §7).
+// codeForStatus maps an HTTP status to the gRPC code a grpc-gateway answers it with (docs/scalekit-api.md, "Errors and rate limits").
 func codeForStatus(status int) int {
 	switch status {
 	case http.StatusBadRequest:
@@ -167,7 +167,7 @@ func (c *checker) length(field, v string, min, max int) {
 	}
 }
 
-// metadata checks a map<string,string> against API.md's limits: at most maxPairs pairs, keys
+// metadata checks a map<string,string> against Scalekit's limits (docs/scalekit-api.md): at most maxPairs pairs, keys
 // 3–25 characters, values 1–256 characters.
 func (c *checker) metadata(field string, m map[string]string, maxPairs int) {
 	if len(m) > maxPairs {

@@ -10,7 +10,7 @@ type inUpdateMembership struct {
 	Metadata *map[string]string `json:"metadata"`
 }
 
-// createMembership adds an existing user to an organization (API.md §4.2).
+// createMembership adds an existing user to an organization (docs/scalekit-api.md, "Semantics the client depends on").
 func (s *Server) createMembership(q *request) (int, any) {
 	invite, e := sendInvitation(q)
 	if e != nil {
@@ -85,7 +85,7 @@ func (s *Server) updateMembership(q *request) (int, any) {
 }
 
 // deleteMembership removes a user from an organization. The PREVIEW query parameter cascade
-// (API.md §4.2, absent from the spec) defaults to true: removing the user's last membership
+// (docs/scalekit-api.md, "Semantics the client depends on", absent from the spec) defaults to true: removing the user's last membership
 // deletes the user too; cascade=false keeps the user without memberships.
 func (s *Server) deleteMembership(q *request) (int, any) {
 	cascade := true

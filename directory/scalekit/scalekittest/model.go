@@ -92,7 +92,7 @@ func (u *user) removeMembership(orgID string) bool {
 	return false
 }
 
-// Wire shapes (API.md §5), snake_case, unset fields absent.
+// Wire shapes (docs/scalekit-api.md, "Wire conventions"), snake_case, unset fields absent.
 
 type wireRole struct {
 	ID          string `json:"id,omitempty"`
@@ -227,7 +227,7 @@ func newState() *state {
 }
 
 // newID returns prefix_ + an 18-digit counter: ids sort in creation order, and user ids are
-// 22 characters (API.md §4.1: `usr_`, 19–25 chars; org ids ≤32).
+// 22 characters (docs/scalekit-api.md, "Operations used": `usr_`, 19–25 chars; org ids ≤32).
 func (s *state) newID(prefix string) string {
 	s.seq[prefix]++
 	return fmt.Sprintf("%s_%018d", prefix, 100000000000000000+s.seq[prefix])

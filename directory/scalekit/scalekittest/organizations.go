@@ -24,7 +24,7 @@ type organizationPage struct {
 	TotalSize     int                `json:"total_size"`
 }
 
-// check validates CreateOrganization (create) or UpdateOrganization (!create) per API.md §4.3.
+// check validates CreateOrganization (create) or UpdateOrganization (!create) per docs/scalekit-api.md, "Operations used"
 func (in *inOrganization) check(create bool) *apiError {
 	var c checker
 	if in.DisplayName == nil {

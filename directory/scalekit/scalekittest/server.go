@@ -1,6 +1,6 @@
 // Package scalekittest is an in-process fake of Scalekit's REST API, for tests and benchmarks
-// of the Scalekit client. It follows /work/shared/scalekit/API.md (wire names, §7 error
-// envelope, §4.2 cascade default) and checks every /api/v1 request it receives and every 2xx
+// of the Scalekit client. It follows docs/scalekit-api.md (wire names, the error
+// envelope, the cascade default) and checks every /api/v1 request it receives and every 2xx
 // response it sends against Scalekit's OpenAPI document (openapi.json) with
 // libopenapi-validator: a client that drifts from the contract fails its tests.
 package scalekittest
@@ -371,7 +371,7 @@ func (s *Server) serveCounters(w http.ResponseWriter) {
 	})
 }
 
-// serveToken is the client-credentials token endpoint (API.md §2). It is not in the spec's
+// serveToken is the client-credentials token endpoint (docs/scalekit-api.md, "Authentication"). It is not in the spec's
 // paths, so it is not validated. Credentials are read from the form or from HTTP Basic.
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	s.tokenRequests.Add(1)

@@ -101,7 +101,7 @@ func validateRequest(v validator.Validator, r *http.Request, body []byte) []stri
 }
 
 // validateResponse checks a response the fake is about to send. Only 2xx responses are
-// checked: Scalekit's spec declares almost no error responses (API.md §7: "The spec rarely
+// checked: Scalekit's spec declares almost no error responses (docs/scalekit-api.md, "Errors and rate limits": "The spec rarely
 // declares error bodies (most 400/404 responses have no schema …)"), and the library
 // reports every undeclared status as "response code … does not exist", so error responses
 // (which use the §7 envelope) are outside the contract the spec can check.
@@ -128,13 +128,13 @@ func validateResponse(v validator.Validator, r *http.Request, status int, header
 //   - POST /api/v1/memberships/organizations/{organization_id}/users/{id} (and the
 //     users:external/{external_id} variant): the spec puts `"required": ["membership"]` next to
 //     the $ref of the request body, and the validator enforces it, so it demands a
-//     "membership" property. API.md §4.2 ("Body is `CreateMembership`": roles, metadata,
+//     "membership" property. docs/scalekit-api.md, "Semantics the client depends on" ("Body is `CreateMembership`": roles, metadata,
 //     inviter_email) is right: the gateway binds the body to the request's `membership` field
 //     (the required flag of that field leaked into the body schema). A body with those fields at
 //     the top level is what the real server takes, so "missing property 'membership'" is
 //     ignored there.
 //   - DELETE …/memberships/…?cascade=: `cascade` is a PREVIEW query parameter absent from the
-//     spec (API.md §4.2). The library, outside its opt-in strict mode, does not report
+//     spec (docs/scalekit-api.md, "Semantics the client depends on"). The library, outside its opt-in strict mode, does not report
 //     undeclared query parameters, so nothing needs dropping; should it ever start to, the
 //     finding is dropped here.
 func allowRequest(r *http.Request, errs []*verrors.ValidationError) []*verrors.ValidationError {

@@ -69,7 +69,7 @@ func str(p *string) string {
 	return *p
 }
 
-// check validates a profile (API.md §4.1 CreateUserProfile / UpdateUserProfile).
+// check validates a profile (docs/scalekit-api.md, "Operations used" CreateUserProfile / UpdateUserProfile).
 func (p *inProfile) check(c *checker, prefix string) {
 	if p == nil {
 		return
