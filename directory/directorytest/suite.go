@@ -147,13 +147,6 @@ func (s *Suite) rowCounts() map[string]int {
 	return s.b.Rows()
 }
 
-// mustCountRows returns the row counts, or skips the test on a backend without tables.
-func (s *Suite) mustCountRows() map[string]int {
-	s.T().Helper()
-	s.differs(NoRowCount)
-	return s.rowCounts()
-}
-
 // unchanged runs a write that must be refused and asserts that it wrote nothing: the row
 // count of every table (where the backend counts them), and the user (when given) with its
 // memberships, stay as they were.
