@@ -53,6 +53,14 @@ func TestHostileDocumentsGetClearErrors(t *testing.T) {
 		{"fragment explosion", fragments, nil, "COMPLEXITY_LIMIT_EXCEEDED"},
 		{"fragment cycle", cycle, nil, "GRAPHQL_VALIDATION_FAILED"},
 		{"huge page", `{ users(first: 100000) { totalCount } }`, nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		// Validation bombs (issue 9, item 1): refused by the pre-check, before gqlparser's
+		// quadratic validation.
+		{"14,000 repeated fields", "{ viewer { " + strings.Repeat("id ", 14000) + "} }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"1 MiB of repeated fields", "{ viewer { " + strings.Repeat("id ", 349000) + "} }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"5,000 __typename", "{ viewer { " + strings.Repeat("__typename ", 5000) + "} }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"5,000 repeated @include", "{ viewer { id " + strings.Repeat("@include(if: true) ", 5000) + "} }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"2,000 fields in fragments", "{ viewer { ...U } } fragment U on User { " + strings.Repeat("email ", 2000) + "}", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"token flood", "{ viewer { id(" + strings.Repeat("a: 1 ", 8000) + ") } }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
 		{"huge string", `query($s: String) { users(search: $s) { totalCount } }`,
 			map[string]any{"s": strings.Repeat("x", 2<<20)}, "PAYLOAD_TOO_LARGE"},
 	} {
@@ -64,6 +72,12 @@ func TestHostileDocumentsGetClearErrors(t *testing.T) {
 			e.mustQuery(`{ roles { name } }`, nil) // still serving
 		})
 	}
+	t.Run("at most 50 errors in one answer", func(t *testing.T) {
+		r := e.query("{ "+strings.Repeat("nope ", 120)+"}", nil)
+		require.Len(t, r.Errors, 50)
+		assert.Equal(t, "GRAPHQL_VALIDATION_FAILED", r.Errors[0].code())
+		assert.Contains(t, r.Errors[49].Message, "71 more errors")
+	})
 	t.Run("thousands of operations in one batch", func(t *testing.T) {
 		ops := make([]map[string]any, 5000)
 		for i := range ops {
