@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,4 +257,50 @@ func TestPlaygroundTokenOnlyForDirectLoopback(t *testing.T) {
 		assert.NotContains(t, page("[::1]:5555", h, ""), "dev-token-123", h+", empty")
 	}
 	assert.NotContains(t, page("127.0.0.1:5555", "X-Forwarded-For", ""), "dev-token-123", "empty X-Forwarded-For")
+}
+
+// A persisted query is known only to the caller that registered it: with one cache for all,
+// a bare hash would tell another caller (another tenant) that someone ran that document.
+func TestPersistedQueriesArePerCaller(t *testing.T) {
+	e := newEnv(t, true)
+	doc := `{ roles { name } }`
+	body := func(withQuery bool) string {
+		m := map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha(doc)}}}
+		if withQuery {
+			m["query"] = doc
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	require.Empty(t, decode(t, e.post("application/json", body(true))).Errors, "the service registers it")
+	require.Empty(t, decode(t, e.post("application/json", body(false))).Errors, "and runs it by hash")
+	bob := userToken(t, e.fixture().bob)
+	other := decode(t, e.post("application/json", body(false), "Authorization", bob))
+	require.NotEmpty(t, other.Errors)
+	assert.Equal(t, "PERSISTED_QUERY_NOT_FOUND", other.Errors[0].code(), "another caller does not learn of it")
+	require.Empty(t, decode(t, e.post("application/json", body(true), "Authorization", bob)).Errors)
+	assert.Empty(t, decode(t, e.post("application/json", body(false), "Authorization", bob)).Errors, "once bob registered it himself")
+}
+
+// The refusals gqlgen's transports would make without a code carry one.
+func TestTransportRefusalsAreCoded(t *testing.T) {
+	e := newEnv(t, true)
+	resp := e.post("application/graphql-response+json", `{"query":"{ roles { name } }"}`)
+	assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
+	r := decode(t, resp)
+	require.Len(t, r.Errors, 1)
+	assert.Equal(t, "UNSUPPORTED_MEDIA_TYPE", r.Errors[0].code())
+
+	// A mutation registered over POST, then sent by its hash over GET.
+	doc := `mutation { createOrganization(input: {displayName: "Over GET"}) { organization { id } } }`
+	ext := `{"persistedQuery":{"version":1,"sha256Hash":"` + sha(doc) + `"}}`
+	reg, _ := json.Marshal(map[string]any{"query": doc, "extensions": json.RawMessage(ext)})
+	require.Empty(t, decode(t, e.post("application/json", string(reg))).Errors)
+	before := at(e.mustQuery(`{ organizations { totalCount } }`, nil), "organizations.totalCount")
+	resp = e.get("/graphql?extensions=" + url.QueryEscape(ext))
+	assert.NotEqual(t, http.StatusOK, resp.StatusCode)
+	r = decode(t, resp)
+	require.Len(t, r.Errors, 1)
+	assert.Equal(t, "METHOD_NOT_ALLOWED", r.Errors[0].code())
+	assert.Equal(t, before, at(e.mustQuery(`{ organizations { totalCount } }`, nil), "organizations.totalCount"), "nothing created")
 }

@@ -158,11 +158,14 @@ func checkTransport(next http.Handler) http.Handler {
 		switch r.Method {
 		case http.MethodPost:
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if err != nil || (mt != "application/json" && mt != "application/graphql-response+json") {
+			// application/graphql-response+json names a response format (for Accept), and
+			// gqlgen's POST transport reads application/json bodies only.
+			if err != nil || mt != "application/json" {
 				writeGraphQLError(w, http.StatusUnsupportedMediaType, "POST a JSON body with Content-Type: application/json", CodeUnsupportedMediaType, id)
 				return
 			}
 		case http.MethodGet:
+			r = r.WithContext(context.WithValue(r.Context(), overGETKey{}, true))
 			q := r.URL.Query()
 			for _, param := range []string{"variables", "extensions"} {
 				if v := q.Get(param); v != "" && !json.Valid([]byte(v)) {
