@@ -162,11 +162,22 @@ func (g guard) organizations(ctx context.Context, keys []string, fetch func(cont
 	}
 	out := make([]*directory.Organization, len(orgs))
 	for i, o := range orgs {
-		if o != nil && s.readsOrganization(o.ID) {
+		switch {
+		case o == nil || !s.readsOrganization(o.ID):
+		case s.member(o.ID):
 			out[i] = o
+		default:
+			out[i] = nameOnly(o)
 		}
 	}
 	return out, err
+}
+
+// nameOnly is what an invited or inactive member may read of an organization: its id and
+// name. Its external id and metadata (the tenant's own data) and its times read as unset;
+// the times are zero because the schema has them non-null.
+func nameOnly(o *directory.Organization) *directory.Organization {
+	return &directory.Organization{ID: o.ID, DisplayName: o.DisplayName, Metadata: map[string]string{}}
 }
 
 func (g guard) OrganizationsByID(ctx context.Context, ids []string) ([]*directory.Organization, error) {

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory"
@@ -54,5 +55,44 @@ func TestScopeGrantsAdminByRoleNameOrPermissionAndOnlyForActiveMemberships(t *te
 	anon, _ := scopeOf(context.Background(), dir)
 	if anon.member("org_role") {
 		t.Error("an anonymous caller reaches nothing")
+	}
+}
+
+func (f fakeDir) OrganizationsByID(_ context.Context, ids []string) ([]*directory.Organization, error) {
+	out := make([]*directory.Organization, len(ids))
+	for i, id := range ids {
+		ext := "ext-" + id
+		out[i] = &directory.Organization{ID: id, DisplayName: "Name of " + id, ExternalID: &ext,
+			Metadata: map[string]string{"plan": "gold"}, CreateTime: time.Unix(1e9, 0), UpdateTime: time.Unix(1e9, 0)}
+	}
+	return out, nil
+}
+
+// An invited or inactive member reads an organization's name, not its external id, metadata
+// or times; an active member reads all of it.
+func TestInvitedAndInactiveMembersReadOnlyTheOrganizationsName(t *testing.T) {
+	dir := fakeDir{memberships: []*directory.Membership{
+		{OrganizationID: "org_member", Status: directory.MembershipActive},
+		{OrganizationID: "org_gone", Status: directory.MembershipInactive},
+		{OrganizationID: "org_invited", Status: directory.MembershipPendingInvite},
+	}}
+	ctx := auth.WithCaller(context.Background(), auth.Caller{Kind: auth.User, UserID: "usr_1"})
+	orgs, err := Guard(dir).OrganizationsByID(ctx, []string{"org_member", "org_gone", "org_invited", "org_other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := orgs[0]; o.ExternalID == nil || o.Metadata["plan"] != "gold" || o.CreateTime.IsZero() {
+		t.Errorf("an active member reads the whole organization, got %+v", o)
+	}
+	for _, o := range orgs[1:3] {
+		if o == nil || o.DisplayName != "Name of "+o.ID {
+			t.Fatalf("the name stays readable, got %+v", o)
+		}
+		if o.ExternalID != nil || len(o.Metadata) != 0 || !o.CreateTime.IsZero() || !o.UpdateTime.IsZero() {
+			t.Errorf("%s: only the name, got %+v", o.ID, o)
+		}
+	}
+	if orgs[3] != nil {
+		t.Error("another organization reads as missing")
 	}
 }
