@@ -640,6 +640,14 @@ func (g guard) UpdateOrganization(ctx context.Context, in directory.Organization
 	if err := g.administers(ctx, in.ID); err != nil {
 		return nil, err
 	}
+	// External ids are unique across all tenants, so TAKEN would tell an admin that a
+	// hidden organization holds one. They are the integrator's keys: only a service, which
+	// sees every organization, sets them; an admin is refused alike whether or not taken.
+	if in.ExternalID.Set {
+		if err := g.service(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return g.inner.UpdateOrganization(ctx, in)
 }
 
