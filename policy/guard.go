@@ -36,9 +36,15 @@ func (g guard) visible(ctx context.Context, s *scope, users []*directory.User) (
 	}
 	// Memberships decide visibility; backends that did not embed them are asked once for
 	// every user of the batch.
+	// A key that found no user is asked about too (as "", which no user has), so that a
+	// missing user costs the same backend work as a hidden one and the answer's timing
+	// does not tell them apart.
 	var ask []string
 	for _, u := range users {
-		if u != nil && u.Memberships == nil && u.ID != s.userID {
+		switch {
+		case u == nil:
+			ask = append(ask, "")
+		case u.Memberships == nil && u.ID != s.userID:
 			ask = append(ask, u.ID)
 		}
 	}
