@@ -237,3 +237,30 @@ func TestInvitedUserSeesItsInvitationNotTheOrganizationsPeople(t *testing.T) {
 		assert.Equal(t, float64(0), at(map[string]any(r.Data), "viewer.memberships.0.organization.members.totalCount"))
 	})
 }
+
+// An admin cannot learn, from TAKEN, that a hidden organization holds an external id: only a
+// service sets organizations' external ids, and an admin is refused alike either way.
+func TestOrganizationExternalIDRevealsNoHiddenOrganization(t *testing.T) {
+	e := newEnv(t, true)
+	f := e.fixture()
+	taken := "ext-held-by-b"
+	set := `mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) {
+		organization { externalId } userErrors { code } } }`
+	e.mustQuery(set, map[string]any{"input": map[string]any{"id": f.orgB, "externalId": taken}})
+	codes := map[string]string{}
+	for _, ext := range []string{taken, "ext-free"} {
+		r := e.queryAs(userToken(t, f.alice), set, map[string]any{"input": map[string]any{"id": f.orgA, "externalId": ext}})
+		code := ""
+		if len(r.Errors) > 0 {
+			code = r.Errors[0].code()
+		} else if errs, _ := at(r.Data, "updateOrganization.userErrors").([]any); len(errs) > 0 {
+			code = str(at(errs[0], "code"))
+		}
+		codes[ext] = code
+	}
+	assert.Equal(t, "FORBIDDEN", codes[taken])
+	assert.Equal(t, codes["ext-free"], codes[taken], "the same answer whether or not another organization holds it")
+	r := e.queryAs(userToken(t, f.alice), set, map[string]any{"input": map[string]any{"id": f.orgA, "displayName": "Renamed"}})
+	assert.Empty(t, r.Errors, "the admin still renames its organization")
+	assert.Equal(t, taken, at(e.mustQuery(`query($id: ID!) { organization(id: $id) { externalId } }`, map[string]any{"id": f.orgB}), "organization.externalId"))
+}

@@ -251,8 +251,13 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	} else {
 		// Automatic persisted queries: a client sends a document's hash, and the document
 		// only when the gateway does not know it yet, which saves bandwidth on mobile.
-		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+		srv.Use(extension.AutomaticPersistedQuery{Cache: callerScopedCache{lru.New[string](1000)}})
 	}
+	// After the persisted-query extensions, which put the document in place, and before
+	// gqlgen parses and validates it.
+	srv.Use(precheck{maxAliases: cfg.MaxAliases})
+	srv.Use(queriesOnlyOverGET{})
+	srv.AroundResponses(capErrors)
 	srv.Use(introspectionPolicy{forUsers: cfg.Introspection})
 	// Loader batches leave when every field of the request waits on one, not after a
 	// timer (package loaders, dispatch.go).

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,14 @@ func TestHostileDocumentsGetClearErrors(t *testing.T) {
 		{"fragment explosion", fragments, nil, "COMPLEXITY_LIMIT_EXCEEDED"},
 		{"fragment cycle", cycle, nil, "GRAPHQL_VALIDATION_FAILED"},
 		{"huge page", `{ users(first: 100000) { totalCount } }`, nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		// Validation bombs (issue 9, item 1): refused by the pre-check, before gqlparser's
+		// quadratic validation.
+		{"14,000 repeated fields", "{ viewer { " + strings.Repeat("id ", 14000) + "} }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"1 MiB of repeated fields", "{ viewer { " + strings.Repeat("id ", 349000) + "} }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"5,000 __typename", "{ viewer { " + strings.Repeat("__typename ", 5000) + "} }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"5,000 repeated @include", "{ viewer { id " + strings.Repeat("@include(if: true) ", 5000) + "} }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"2,000 fields in fragments", "{ viewer { ...U } } fragment U on User { " + strings.Repeat("email ", 2000) + "}", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"token flood", "{ viewer { id(" + strings.Repeat("a: 1 ", 8000) + ") } }", nil, "COMPLEXITY_LIMIT_EXCEEDED"},
 		{"huge string", `query($s: String) { users(search: $s) { totalCount } }`,
 			map[string]any{"s": strings.Repeat("x", 2<<20)}, "PAYLOAD_TOO_LARGE"},
 	} {
@@ -64,6 +73,12 @@ func TestHostileDocumentsGetClearErrors(t *testing.T) {
 			e.mustQuery(`{ roles { name } }`, nil) // still serving
 		})
 	}
+	t.Run("at most 50 errors in one answer", func(t *testing.T) {
+		r := e.query("{ "+strings.Repeat("nope ", 120)+"}", nil)
+		require.Len(t, r.Errors, 50)
+		assert.Equal(t, "GRAPHQL_VALIDATION_FAILED", r.Errors[0].code())
+		assert.Contains(t, r.Errors[49].Message, "71 more errors")
+	})
 	t.Run("thousands of operations in one batch", func(t *testing.T) {
 		ops := make([]map[string]any, 5000)
 		for i := range ops {
@@ -286,4 +301,50 @@ func TestLoopbackHostsOnly(t *testing.T) {
 		req.Host = host
 		assert.Equal(t, want, e.do(req).StatusCode, host)
 	}
+}
+
+// A persisted query is known only to the caller that registered it: with one cache for all,
+// a bare hash would tell another caller (another tenant) that someone ran that document.
+func TestPersistedQueriesArePerCaller(t *testing.T) {
+	e := newEnv(t, true)
+	doc := `{ roles { name } }`
+	body := func(withQuery bool) string {
+		m := map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha(doc)}}}
+		if withQuery {
+			m["query"] = doc
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	require.Empty(t, decode(t, e.post("application/json", body(true))).Errors, "the service registers it")
+	require.Empty(t, decode(t, e.post("application/json", body(false))).Errors, "and runs it by hash")
+	bob := userToken(t, e.fixture().bob)
+	other := decode(t, e.post("application/json", body(false), "Authorization", bob))
+	require.NotEmpty(t, other.Errors)
+	assert.Equal(t, "PERSISTED_QUERY_NOT_FOUND", other.Errors[0].code(), "another caller does not learn of it")
+	require.Empty(t, decode(t, e.post("application/json", body(true), "Authorization", bob)).Errors)
+	assert.Empty(t, decode(t, e.post("application/json", body(false), "Authorization", bob)).Errors, "once bob registered it himself")
+}
+
+// The refusals gqlgen's transports would make without a code carry one.
+func TestTransportRefusalsAreCoded(t *testing.T) {
+	e := newEnv(t, true)
+	resp := e.post("application/graphql-response+json", `{"query":"{ roles { name } }"}`)
+	assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
+	r := decode(t, resp)
+	require.Len(t, r.Errors, 1)
+	assert.Equal(t, "UNSUPPORTED_MEDIA_TYPE", r.Errors[0].code())
+
+	// A mutation registered over POST, then sent by its hash over GET.
+	doc := `mutation { createOrganization(input: {displayName: "Over GET"}) { organization { id } } }`
+	ext := `{"persistedQuery":{"version":1,"sha256Hash":"` + sha(doc) + `"}}`
+	reg, _ := json.Marshal(map[string]any{"query": doc, "extensions": json.RawMessage(ext)})
+	require.Empty(t, decode(t, e.post("application/json", string(reg))).Errors)
+	before := at(e.mustQuery(`{ organizations { totalCount } }`, nil), "organizations.totalCount")
+	resp = e.get("/graphql?extensions=" + url.QueryEscape(ext))
+	assert.NotEqual(t, http.StatusOK, resp.StatusCode)
+	r = decode(t, resp)
+	require.Len(t, r.Errors, 1)
+	assert.Equal(t, "METHOD_NOT_ALLOWED", r.Errors[0].code())
+	assert.Equal(t, before, at(e.mustQuery(`{ organizations { totalCount } }`, nil), "organizations.totalCount"), "nothing created")
 }

@@ -1,14 +1,18 @@
 package gateway_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -237,3 +241,44 @@ func TestReadinessDoesNotLeakTheCause(t *testing.T) {
 type pingFails struct{ directory.Directory }
 
 func (pingFails) Ping(context.Context) error { return errors.New("open /secret/path: denied") }
+
+// A client still writing a large body must read the 413, not a connection reset: the server
+// answers, then reads a bounded remainder before it closes. Over a real listener, with and
+// without a Content-Length, several times, since a reset depends on timing. Like many
+// clients (curl, Node), this one writes its whole body before it reads the answer.
+func TestBodyLimitAnswersAClientStillWriting(t *testing.T) {
+	e := newEnv(t, false)
+	srv := httptest.NewServer(e.handler)
+	defer srv.Close()
+	big := `{"query":"{ roles { name } }","variables":{"pad":"` + strings.Repeat("x", 5<<20) + `"}}`
+	for i := range 4 {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		require.NoError(t, err)
+		head := "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+		body := big
+		if i%2 == 0 {
+			head += fmt.Sprintf("Content-Length: %d\r\n", len(big))
+		} else {
+			head += "Transfer-Encoding: chunked\r\n"
+			body = fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(big), big)
+		}
+		// At the pace of a slow link, so that the write outlasts the server's own short
+		// wait before it closes. A client such as Node gives up on the request at the first
+		// failed write (EPIPE, ECONNRESET), before it reads the 413.
+		msg := head + "\r\n" + body
+		for len(msg) > 0 {
+			n := min(len(msg), 128<<10)
+			_, err := io.WriteString(conn, msg[:n])
+			require.NoError(t, err, "attempt %d, %d bytes left to write", i, len(msg))
+			msg = msg[n:]
+			time.Sleep(20 * time.Millisecond)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(t, err, "attempt %d", i)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+		r := decode(t, resp)
+		require.Len(t, r.Errors, 1)
+		assert.Equal(t, "PAYLOAD_TOO_LARGE", r.Errors[0].code())
+		_ = conn.Close()
+	}
+}

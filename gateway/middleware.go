@@ -83,13 +83,16 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > max {
 				writeTooLarge(w, r, max)
+				discardRemainder(w, r.Body, max)
 				return
 			}
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+			raw := r.Body
+			body, err := io.ReadAll(http.MaxBytesReader(w, raw, max))
 			var tooLarge *http.MaxBytesError
 			switch {
 			case errors.As(err, &tooLarge):
 				writeTooLarge(w, r, max)
+				discardRemainder(w, raw, max)
 				return
 			case err != nil:
 				writeGraphQLError(w, http.StatusBadRequest, "could not read the request body", CodeBadRequest, RequestID(r.Context()))
@@ -102,9 +105,27 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 }
 
 func writeTooLarge(w http.ResponseWriter, r *http.Request, max int64) {
+	w.Header().Set("Connection", "close")
 	writeGraphQLError(w, http.StatusRequestEntityTooLarge,
 		fmt.Sprintf("request body is larger than %d bytes", max), CodePayloadTooLarge, RequestID(r.Context()))
 }
+
+// discardRemainder reads and drops what is left of a refused body, up to a bound in size
+// and time, after the 413 is sent. Closing the connection while the client is still
+// writing would reset it, and many clients then report the reset instead of the 413.
+// Beyond the bound the connection is closed regardless: a refused body costs bounded time.
+func discardRemainder(w http.ResponseWriter, body io.Reader, max int64) {
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+	_ = rc.SetReadDeadline(time.Now().Add(discardTime))
+	_, _ = io.CopyN(io.Discard, body, discardFactor*max)
+}
+
+// A refused body is drained up to discardFactor times the limit, for at most discardTime.
+const (
+	discardFactor = 8
+	discardTime   = 5 * time.Second
+)
 
 // timeout bounds the time the resolvers and the backend may spend on one request.
 func timeout(d time.Duration) func(http.Handler) http.Handler {
@@ -137,11 +158,14 @@ func checkTransport(next http.Handler) http.Handler {
 		switch r.Method {
 		case http.MethodPost:
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if err != nil || (mt != "application/json" && mt != "application/graphql-response+json") {
+			// application/graphql-response+json names a response format (for Accept), and
+			// gqlgen's POST transport reads application/json bodies only.
+			if err != nil || mt != "application/json" {
 				writeGraphQLError(w, http.StatusUnsupportedMediaType, "POST a JSON body with Content-Type: application/json", CodeUnsupportedMediaType, id)
 				return
 			}
 		case http.MethodGet:
+			r = r.WithContext(context.WithValue(r.Context(), overGETKey{}, true))
 			q := r.URL.Query()
 			for _, param := range []string{"variables", "extensions"} {
 				if v := q.Get(param); v != "" && !json.Valid([]byte(v)) {

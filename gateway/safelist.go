@@ -9,7 +9,11 @@ import (
 	"os"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/usergraph/usergraph/auth"
 )
 
 // Safelist is the set of documents a locked-down gateway runs, by the SHA-256 (hex) of
@@ -71,5 +75,53 @@ func (s safelistExtension) MutateOperationParameters(_ context.Context, p *graph
 func notAllowed() *gqlerror.Error {
 	err := gqlerror.Errorf("this gateway runs only safelisted operations; this one is not on the list")
 	setCode(err, CodeOperationNotAllowed)
+	return err
+}
+
+// callerScopedCache keeps each caller's automatic persisted queries apart: with one shared
+// cache, a caller sending a bare hash would learn from the answer (a result rather than
+// PersistedQueryNotFound) that someone else, perhaps another tenant, ran that document.
+type callerScopedCache struct{ docs graphql.Cache[string] }
+
+func (c callerScopedCache) key(ctx context.Context, hash string) string {
+	return callerKey(auth.CallerFrom(ctx)) + "\x00" + hash
+}
+
+func (c callerScopedCache) Get(ctx context.Context, hash string) (string, bool) {
+	return c.docs.Get(ctx, c.key(ctx, hash))
+}
+
+func (c callerScopedCache) Add(ctx context.Context, hash, doc string) {
+	c.docs.Add(ctx, c.key(ctx, hash), doc)
+}
+
+// overGETKey marks, in a request's context, a request that came over GET.
+type overGETKey struct{}
+
+// queriesOnlyOverGET refuses, with a coded error, a mutation or subscription that arrived
+// over GET as a persisted query's hash: checkTransport sees only a hash, and gqlgen's own
+// refusal (406) carries no code.
+type queriesOnlyOverGET struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = queriesOnlyOverGET{}
+
+func init() {
+	// A request error, answered 422 (400 for application/graphql-response+json) like the
+	// other refusals before execution.
+	errcode.RegisterErrorType(CodeMethodNotAllowed, errcode.KindProtocol)
+}
+
+func (queriesOnlyOverGET) ExtensionName() string                   { return "QueriesOnlyOverGET" }
+func (queriesOnlyOverGET) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (queriesOnlyOverGET) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if get, _ := ctx.Value(overGETKey{}).(bool); !get || oc.Operation == nil || oc.Operation.Operation == ast.Query {
+		return nil
+	}
+	err := gqlerror.Errorf("only queries can be sent with GET; POST mutations")
+	setCode(err, CodeMethodNotAllowed)
 	return err
 }

@@ -38,9 +38,15 @@ func (g guard) visible(ctx context.Context, s *scope, users []*directory.User, m
 	}
 	// Memberships decide visibility; backends that did not embed them (or embedded only
 	// some) are asked once for every user of the batch, unless the list vouches for them.
+	// A key that found no user is asked about too (as "", which no user has), so that a
+	// missing user costs the same backend work as a hidden one and the answer's timing
+	// does not tell them apart.
 	var ask []string
 	for _, u := range users {
-		if u != nil && u.Memberships == nil && u.ID != s.userID && memberOf == "" {
+		switch {
+		case u == nil:
+			ask = append(ask, "")
+		case u.Memberships == nil && u.ID != s.userID && memberOf == "":
 			ask = append(ask, u.ID)
 		}
 	}
@@ -169,11 +175,22 @@ func (g guard) organizations(ctx context.Context, keys []string, fetch func(cont
 	}
 	out := make([]*directory.Organization, len(orgs))
 	for i, o := range orgs {
-		if o != nil && s.readsOrganization(o.ID) {
+		switch {
+		case o == nil || !s.readsOrganization(o.ID):
+		case s.member(o.ID):
 			out[i] = o
+		default:
+			out[i] = nameOnly(o)
 		}
 	}
 	return out, err
+}
+
+// nameOnly is what an invited or inactive member may read of an organization: its id and
+// name. Its external id and metadata (the tenant's own data) and its times read as unset;
+// the times are zero because the schema has them non-null.
+func nameOnly(o *directory.Organization) *directory.Organization {
+	return &directory.Organization{ID: o.ID, DisplayName: o.DisplayName, Metadata: map[string]string{}}
 }
 
 func (g guard) OrganizationsByID(ctx context.Context, ids []string) ([]*directory.Organization, error) {
@@ -635,6 +652,14 @@ func (g guard) CreateOrganization(ctx context.Context, in directory.NewOrganizat
 func (g guard) UpdateOrganization(ctx context.Context, in directory.OrganizationUpdate) (*directory.Organization, error) {
 	if err := g.administers(ctx, in.ID); err != nil {
 		return nil, err
+	}
+	// External ids are unique across all tenants, so TAKEN would tell an admin that a
+	// hidden organization holds one. They are the integrator's keys: only a service, which
+	// sees every organization, sets them; an admin is refused alike whether or not taken.
+	if in.ExternalID.Set {
+		if err := g.service(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return g.inner.UpdateOrganization(ctx, in)
 }
