@@ -43,7 +43,7 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0) // keep the one connection (and its page cache) for good
-	if err := writer.PingContext(ctx); err != nil {
+	if err := pingWriter(ctx, writer); err != nil {
 		_ = writer.Close()
 		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
 	}
@@ -56,6 +56,26 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	reader.SetMaxOpenConns(readers)
 	reader.SetMaxIdleConns(readers)
 	return open(ctx, sqliteDialect, reader, writer, opts)
+}
+
+// pingWriter opens the writer's connection, whose pragmas switch a new file to WAL. That
+// switch needs the file to itself, and SQLite answers SQLITE_BUSY at once, without waiting
+// in its busy handler, while another process opening the same new file is doing the same.
+// So it retries for as long as busy_timeout would have waited.
+func pingWriter(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		err := db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // sqliteDSN builds the driver's URI for the file. Pragmas run on every new connection:
