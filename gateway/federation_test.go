@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/usergraph/usergraph/directory/demo"
 	"github.com/usergraph/usergraph/gateway"
 )
 
@@ -43,10 +44,12 @@ func TestServiceSDLIsAFederation2Subgraph(t *testing.T) {
 }
 
 func TestServiceSDLFollowsIntrospection(t *testing.T) {
-	e := newEnv(t, false, func(c *gateway.Config) { c.Introspection = false })
-	r := e.query(`{ _service { sdl } }`, nil)
+	e := newEnv(t, true, func(c *gateway.Config) { c.Introspection = false })
+	// Services may always introspect, so a user is the caller who is refused.
+	r := e.queryAs(userToken(t, demo.Users[0].ID()), `{ _service { sdl } }`, nil)
 	require.Len(t, r.Errors, 1)
 	assert.Equal(t, "GRAPHQL_VALIDATION_FAILED", r.Errors[0].code())
+	assert.Empty(t, e.query(`{ _service { sdl } }`, nil).Errors, "a service reads the SDL")
 }
 
 // TestEntitiesResolveEveryKey resolves each entity type by each of its keys, in one call,

@@ -70,6 +70,14 @@ func (overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExe
 		if media == mediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
 			status = http.StatusBadRequest
 		}
+		// A mutation that arrived over GET by its persisted hash (queriesOnlyOverGET) is
+		// refused as any GET mutation is: 405, whatever the media type.
+		for _, e := range errs {
+			if e.Extensions["code"] == CodeMethodNotAllowed {
+				status = http.StatusMethodNotAllowed
+				w.Header().Set("Allow", "POST")
+			}
+		}
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
 		writeRequestError(w, status, resp.Errors)
 		return

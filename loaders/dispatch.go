@@ -195,10 +195,26 @@ func (d *Dispatcher) InterceptOperation(ctx context.Context, next graphql.Operat
 	case ast.Mutation:
 		root = d.schema.Mutation
 	}
-	if root != nil {
+	if root != nil && !d.abstractRoot(oc, root.Name) {
 		l.tracker.start(d.fields(oc, oc.Operation.SelectionSet, root.Name))
 	}
 	return next(ctx)
+}
+
+// abstractRoot reports whether a root field returns an interface or union (node, _entities):
+// such a resolver may load many keys at once from goroutines of its own (the federation
+// plugin resolves representations that way), which one field's count cannot follow, so the
+// whole operation is left to the idle window.
+func (d *Dispatcher) abstractRoot(oc *graphql.OperationContext, root string) bool {
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, d.satisfies[root]) {
+		if f.Definition == nil {
+			continue
+		}
+		if def := d.schema.Types[f.Definition.Type.Name()]; def != nil && (def.Kind == ast.Interface || def.Kind == ast.Union) {
+			return true
+		}
+	}
+	return false
 }
 
 // InterceptField counts the children of every field and lets a resolver's loads report
