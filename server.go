@@ -83,6 +83,7 @@ type config struct {
 	scalekitCalls    int
 	memberLists      string
 	cacheTTL         map[scalekit.Kind]time.Duration // per kind; 0 = not cached
+	responseCache    bool
 	webhookSecret    string
 	profileMappings  string
 	apiKeys          string
@@ -162,6 +163,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.webhookSecret, "scalekit-webhook-secret", env.str("SCALEKIT_WEBHOOK_SECRET", ""), "Scalekit mode: the whsec_ secret of the webhook endpoint; set, POST /webhooks/scalekit receives Scalekit's events (SCALEKIT_WEBHOOK_SECRET)")
 	var cacheTTL time.Duration
 	fs.Var(env.set("USERGRAPH_CACHE_TTL", ttl{&cacheTTL}, defaultCacheTTL.String()), "cache-ttl", "Scalekit mode: how long the shared entity cache keeps an answer, for every kind without its own USERGRAPH_CACHE_TTL_<KIND>; 0 turns the cache off (USERGRAPH_CACHE_TTL)")
+	fs.Var(env.set("USERGRAPH_RESPONSE_CACHE", boolValue{&c.responseCache}, "true"), "response-cache", "Scalekit mode: reuse a query's whole answer, for the same caller, while every entity it read is current in the entity cache (USERGRAPH_RESPONSE_CACHE)")
 	kindTTL := map[scalekit.Kind]*time.Duration{}
 	for _, k := range scalekit.Kinds {
 		name := "USERGRAPH_CACHE_TTL_" + strings.ToUpper(string(k))
@@ -300,6 +302,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		// gateway (and the token's rights) through DNS rebinding.
 		PlaygroundHeaders: creds.playgroundHeaders,
 		LoopbackHostsOnly: creds.playgroundHeaders != nil,
+		ResponseCache:     responseCache(cfg, dir),
 	})
 	if cfg.webhookSecret != "" {
 		inv, ok := dir.(scalekit.Invalidator)
@@ -351,6 +354,16 @@ func backendName(cfg config) string {
 // oneLine flattens a multi-line error (pgx lists every address it tried) into the one line
 // a failed start prints.
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+// responseCache turns the gateway's response cache on for a backend that tracks its reads
+// (Scalekit), unless USERGRAPH_RESPONSE_CACHE is off.
+func responseCache(cfg config, dir directory.Directory) gateway.ResponseCacheConfig {
+	reads, ok := dir.(directory.ReadTracker)
+	if !ok || !cfg.responseCache {
+		return gateway.ResponseCacheConfig{}
+	}
+	return gateway.ResponseCacheConfig{Reads: reads}
+}
 
 // defaultCacheTTL bounds how stale a Scalekit answer may be when no webhook or write of this
 // cluster told usergraph of the change (README: Scalekit backend).

@@ -98,6 +98,9 @@ type Config struct {
 	// /schema.graphql. Services (API keys, service tokens) always may; a refused caller gets
 	// INTROSPECTION_DISABLED before anything executes.
 	Introspection bool
+	// ResponseCache, with a backend that tracks its reads (Scalekit mode), reuses a query's
+	// whole answer while everything it was built from is current (responsecache.go).
+	ResponseCache ResponseCacheConfig
 	// LoopbackHostsOnly refuses requests whose Host header is not a loopback name or
 	// address. While callers are not authenticated this keeps a web page the developer
 	// visits from reaching the gateway through DNS rebinding.
@@ -267,6 +270,11 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	srv.Use(shapeLimit{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxAliases: cfg.MaxAliases, maxRootFields: cfg.MaxRootFields})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.Use(&entityCheck{max: cfg.MaxEntities})
+	if cfg.ResponseCache.Reads != nil {
+		// Last, so the innermost operation interceptor: metrics, tracing and the limits
+		// above see a reused answer like any other.
+		srv.Use(newResponseCache(cfg.ResponseCache, cfg.Metrics.ResponseCache()))
+	}
 	srv.SetErrorPresenter(PresentError(cfg.Logger))
 	srv.SetRecoverFunc(recoverResolver(cfg.Logger))
 	return srv

@@ -158,6 +158,10 @@ func newEnvOn(t testing.TB, b backend, seed bool, opts ...envOption) *env {
 		Introspection: true,
 		Authenticator: testAuthenticator(t),
 	}
+	// As in production (server.go): a backend that tracks its reads gets the response cache.
+	if reads, ok := dir.(directory.ReadTracker); ok {
+		cfg.ResponseCache.Reads = reads
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -6,19 +6,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/usergraph/usergraph/directory/scalekit"
 )
 
 // The entity cache sits below the authorization policy: once a service has warmed it with
 // another tenant's data, a user caller still gets only what the policy lets it see, and the
 // denied reads cost no Scalekit call (they are served from the cache, then filtered).
 func TestScalekitCacheAnswersAreStillFilteredByThePolicy(t *testing.T) {
-	ttl := map[scalekit.Kind]time.Duration{}
-	for _, k := range scalekit.Kinds {
-		ttl[k] = time.Hour
-	}
-	e, fake := newScalekitEnv(t, true, scalekit.Config{Cache: scalekit.CacheConfig{TTL: ttl}})
+	e, fake := newScalekitEnv(t, true, cachedFor(time.Hour))
 	f := e.fixture()
 	userDoc := `query($id: ID!) { user(id: $id) { email memberships { organization { id } } } }`
 	membersDoc := `query($o: ID!) { organization(id: $o) { members(first: 50) { nodes { user { email } } } } }`

@@ -95,6 +95,7 @@ type entry struct {
 	tag       string
 	tagVer    uint64
 	globalVer uint64
+	fetched   time.Time // when the fetch that answered it started
 }
 
 // versions counts the bumps of each tag. Tags that were never bumped are at 0 and take no
@@ -246,6 +247,13 @@ func freshReads(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noCacheKey{}, true)
 }
 
+// fetchedResponse is a flight's answer and when its fetch started, which is how old every
+// caller sharing it must count it.
+type fetchedResponse struct {
+	*response
+	fetched time.Time
+}
+
 // get answers a GET from the cache, or fetches it once for every caller asking at the same
 // time under the same versions.
 func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.Context) (*response, error)) (*response, error) {
@@ -257,9 +265,15 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 	tagVer, globalVer := rc.vers.get(tag), rc.vers.get(tagGlobal)
 	ttl := rc.ttl[kind]
 	bypass := ctx.Value(noCacheKey{}) != nil
-	if rc.store != nil && ttl > 0 && !bypass {
+	cached := rc.store != nil && ttl > 0 && !bypass
+	reads := readSetFrom(ctx)
+	if !cached {
+		reads.bypass()
+	}
+	if cached {
 		if e, ok := rc.store.GetIfPresent(key); ok && e.tagVer == tagVer && e.globalVer == globalVer {
 			rc.observer.CacheHit(kind)
+			reads.add(tag, tagVer, globalVer, e.fetched, ttl)
 			return &response{status: http.StatusOK, body: e.body}, nil
 		}
 		rc.observer.CacheMiss(kind)
@@ -268,12 +282,13 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 	// joins a fetch that started before it.
 	flight := key + "@" + strconv.FormatUint(tagVer, 10) + "." + strconv.FormatUint(globalVer, 10)
 	ch := rc.flights.DoChan(flight, func() (any, error) {
+		fetched := time.Now()
 		// The shared fetch must not die with the first caller's request.
 		resp, err := fetch(context.WithoutCancel(ctx))
 		if err == nil && rc.store != nil && ttl > 0 && resp.status == http.StatusOK {
-			rc.store.Set(key, &entry{kind: kind, body: resp.body, tag: tag, tagVer: tagVer, globalVer: globalVer})
+			rc.store.Set(key, &entry{kind: kind, body: resp.body, tag: tag, tagVer: tagVer, globalVer: globalVer, fetched: fetched})
 		}
-		return resp, err
+		return fetchedResponse{resp, fetched}, err
 	})
 	select {
 	case res := <-ch:
@@ -281,9 +296,16 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 			rc.observer.Coalesced(kind)
 		}
 		if res.Err != nil {
+			// Not found is an answer too, but one the cache does not hold: an answer built
+			// on it is not reused.
+			reads.bypass()
 			return nil, res.Err
 		}
-		return res.Val.(*response), nil
+		fr := res.Val.(fetchedResponse)
+		if cached {
+			reads.add(tag, tagVer, globalVer, fr.fetched, ttl)
+		}
+		return fr.response, nil
 	case <-ctx.Done():
 		return nil, context.Cause(ctx)
 	}
@@ -296,6 +318,8 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	if r.idempotent() {
 		return c.cache.get(ctx, r, func(ctx context.Context) (*response, error) { return c.call(ctx, r) })
 	}
+	// An answer that depends on a write in its own request is not reused.
+	readSetFrom(ctx).bypass()
 	resp, err := c.call(ctx, r)
 	c.Invalidate(SourceWrite, affected(r.path)...)
 	return resp, err

@@ -28,19 +28,27 @@ type catalogue struct {
 // catalogue returns the cached catalogue, fetching it when it is older than the TTL.
 // Concurrent misses share one request.
 func (c *Client) catalogue(ctx context.Context) (*catalogue, error) {
+	// The versions are read before the catalogue, so that an invalidation in between
+	// leaves the request's reads stale rather than current with old roles.
+	rolesVer, globalVer := c.cache.vers.get(tagRoles), c.cache.vers.get(tagGlobal)
 	c.rolesMu.Lock()
 	cat := c.rolesCache
 	c.rolesMu.Unlock()
-	if cat != nil && time.Since(cat.fetched) < c.cfg.RoleCacheTTL {
-		return cat, nil
+	if cat == nil || time.Since(cat.fetched) >= c.cfg.RoleCacheTTL {
+		var err error
+		if cat, err = c.fetchCatalogue(ctx); err != nil {
+			return nil, err
+		}
 	}
-	return c.fetchCatalogue(ctx)
+	readSetFrom(ctx).add(tagRoles, rolesVer, globalVer, cat.fetched, c.cfg.RoleCacheTTL)
+	return cat, nil
 }
 
 func (c *Client) fetchCatalogue(ctx context.Context) (*catalogue, error) {
 	v, err, _ := c.roles.Do("roles", func() (any, error) {
 		// The shared fetch must not die with the first caller's request.
 		ctx := context.WithoutCancel(ctx)
+		fetched := time.Now()
 		resp, err := c.do(ctx, request{method: http.MethodGet, path: "/api/v1/roles",
 			query: url.Values{"include": {"permissions"}}})
 		if err != nil {
@@ -50,7 +58,7 @@ func (c *Client) fetchCatalogue(ctx context.Context) (*catalogue, error) {
 		if err := json.Unmarshal(resp.body, &env); err != nil {
 			return nil, fmt.Errorf("%w: scalekit: role catalogue: undecodable answer: %v", directory.ErrUnavailable, err)
 		}
-		cat := &catalogue{fetched: time.Now(), byID: map[string]*directory.Role{}, byName: map[string]*directory.Role{}}
+		cat := &catalogue{fetched: fetched, byID: map[string]*directory.Role{}, byName: map[string]*directory.Role{}}
 		for i := range env.Roles {
 			w := &env.Roles[i]
 			if w.Name == "" {
