@@ -9,7 +9,9 @@
 # (`npm ci` done); it is started with `node src/index.js`. Environment: DURATION (measured
 # seconds per run, default 10), WARMUP (default 3), LATENCIES (default "0ms 20ms"),
 # WORKLOADS (default "hotuser randomuser deep userspage"), CLIENTS (default "1 64").
-# Everything listens on 127.0.0.1 with free ports and is stopped at the end.
+# Everything listens on 127.0.0.1 with free ports and is stopped at the end. Each round
+# starts with one cold deep query per server ("deep-cold": wall time of the first deep
+# query on a fresh process, in ms).
 set -euo pipefail
 peer=${1:?usage: $0 PATH_TO_APOLLO_PEER [OUT_FILE]}
 out=${2:-/dev/stdout}
@@ -45,6 +47,18 @@ for lat in $LATENCIES; do
   (cd "$peer" && exec env $(cat "$work/fake.env") PORT=0 PEER_API_KEY="$peerkey" NODE_ENV=production node src/index.js >"$work/peer.out" 2>"$work/peer.log") & ap=$!; pids+=($ap)
   wait_for "$work/peer.out" "127.0.0.1:"
   apport=$(head -1 "$work/peer.out" | cut -d: -f2)
+  # One cold deep query on each fresh server: after finding an organization (which warms
+  # nothing the deep query needs beyond that organization), the deep query alone, timed.
+  org=$(curl -s -H "X-API-Key: $key" -H 'Content-Type: application/json' \
+    -d '{"query":"{ organizations(first: 1) { nodes { id } } }"}' "http://127.0.0.1:$ugport/graphql" | grep -o 'org_[A-Za-z0-9]*' | head -1)
+  deep=$(printf '{"query":"query Deep($org: ID!) { organization(id: $org) { displayName members(first: 100) { totalCount nodes { status user { email profile { name } memberships { status organization { displayName } roles { name permissions { name } } } } } } } }","variables":{"org":"%s"}}' "$org")
+  for s in usergraph apollo; do
+    if [ $s = usergraph ]; then url="http://127.0.0.1:$ugport/graphql" auth="X-API-Key: $key"; else url="http://127.0.0.1:$apport/graphql" auth="Authorization: Bearer $peerkey"; fi
+    curl -s -H "$auth" -H 'Content-Type: application/json' -d '{"query":"{ organizations(first: 1) { nodes { id } } }"}' "$url" >/dev/null
+    ms=$(curl -s -o "$work/cold.json" -w '%{time_total}' -H "$auth" -H 'Content-Type: application/json' -d "$deep" "$url" | awk '{printf "%.1f", $1*1000}')
+    ok=$(grep -c '"members"' "$work/cold.json" || true)
+    echo "{\"server\":\"$s\",\"latency\":\"$lat\",\"workload\":\"deep-cold\",\"clients\":1,\"ms\":$ms,\"answered\":$ok}" >>"$out"
+  done
   for wl in $WORKLOADS; do
     for c in $CLIENTS; do
       # Side by side: usergraph, then the reference, on the same fake, one after the other.

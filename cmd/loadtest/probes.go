@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
@@ -22,19 +23,26 @@ import (
 const (
 	cacheHitsMetric   = "usergraph_cache_hits_total"
 	cacheMissesMetric = "usergraph_cache_misses_total"
+	// responseLookupsMetric counts the response cache's lookups by result="hit"|"miss".
+	responseLookupsMetric = "usergraph_response_cache_lookups_total"
 )
 
 // counters is one reading of both sources; a field is -1 when not read.
 type counters struct {
-	scalekitCalls float64
-	cacheHits     float64
-	cacheMisses   float64
+	scalekitCalls  float64
+	cacheHits      float64
+	cacheMisses    float64
+	responseHits   float64
+	responseMisses float64
 }
+
+// unread is a reading of nothing.
+var unread = counters{-1, -1, -1, -1, -1}
 
 // readCounters reads what cfg asks for; a failed read is an error, so that a typo in a URL
 // does not produce a run without the figure it was started for.
 func readCounters(ctx context.Context, c *http.Client, t target, cfg config) (counters, error) {
-	out := counters{-1, -1, -1}
+	out := unread
 	if cfg.scalekitCounters != "" {
 		n, err := readFakeCalls(ctx, c, cfg.scalekitCounters)
 		if err != nil {
@@ -43,11 +51,11 @@ func readCounters(ctx context.Context, c *http.Client, t target, cfg config) (co
 		out.scalekitCalls = n
 	}
 	if cfg.metrics != "" {
-		h, m, err := readCacheCounters(ctx, c, t, cfg.metrics)
+		m, err := readCacheCounters(ctx, c, t, cfg.metrics)
 		if err != nil {
 			return out, fmt.Errorf("-metrics %s: %w", cfg.metrics, err)
 		}
-		out.cacheHits, out.cacheMisses = h, m
+		out.cacheHits, out.cacheMisses, out.responseHits, out.responseMisses = m.cacheHits, m.cacheMisses, m.responseHits, m.responseMisses
 	}
 	return out, nil
 }
@@ -87,33 +95,46 @@ func readFakeCalls(ctx context.Context, c *http.Client, url string) (float64, er
 	return float64(*v.Calls), nil
 }
 
-// readCacheCounters reads the cache hit and miss counters from a Prometheus text page,
-// sending the load's credentials (usergraph serves /metrics to services only). A server
-// without them (no cache) gives 0 and 0.
-func readCacheCounters(ctx context.Context, c *http.Client, t target, url string) (hits, misses float64, err error) {
+// readCacheCounters reads the entity and response caches' hit and miss counters from a
+// Prometheus text page, sending the load's credentials (usergraph serves /metrics to
+// services only). A server without them (no cache) gives zeros.
+func readCacheCounters(ctx context.Context, c *http.Client, t target, url string) (counters, error) {
 	b, err := get(ctx, c, url, t.authorize)
 	if err != nil {
-		return 0, 0, err
+		return unread, err
 	}
 	return parseCacheCounters(b)
 }
 
-func parseCacheCounters(page []byte) (hits, misses float64, err error) {
+func parseCacheCounters(page []byte) (counters, error) {
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := p.TextToMetricFamilies(bytes.NewReader(page))
 	if err != nil {
-		return 0, 0, err
+		return unread, err
 	}
-	sum := func(name string) float64 {
+	// sum adds the series of name whose result label is result ("" for all).
+	sum := func(name, result string) float64 {
 		var s float64
 		if f := fams[name]; f != nil {
 			for _, m := range f.GetMetric() {
-				s += m.GetCounter().GetValue()
+				if result == "" || labelOf(m, "result") == result {
+					s += m.GetCounter().GetValue()
+				}
 			}
 		}
 		return s
 	}
-	return sum(cacheHitsMetric), sum(cacheMissesMetric), nil
+	return counters{scalekitCalls: -1, cacheHits: sum(cacheHitsMetric, ""), cacheMisses: sum(cacheMissesMetric, ""),
+		responseHits: sum(responseLookupsMetric, "hit"), responseMisses: sum(responseLookupsMetric, "miss")}, nil
+}
+
+func labelOf(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
 }
 
 // minus is the change from an earlier reading; fields not read stay -1.
@@ -124,5 +145,6 @@ func (c counters) minus(earlier counters) counters {
 		}
 		return a - b
 	}
-	return counters{d(c.scalekitCalls, earlier.scalekitCalls), d(c.cacheHits, earlier.cacheHits), d(c.cacheMisses, earlier.cacheMisses)}
+	return counters{d(c.scalekitCalls, earlier.scalekitCalls), d(c.cacheHits, earlier.cacheHits), d(c.cacheMisses, earlier.cacheMisses),
+		d(c.responseHits, earlier.responseHits), d(c.responseMisses, earlier.responseMisses)}
 }

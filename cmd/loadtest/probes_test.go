@@ -17,33 +17,36 @@ usergraph_cache_hits_total{kind="user"} 30
 usergraph_cache_hits_total{kind="organization"} 12
 # TYPE usergraph_cache_misses_total counter
 usergraph_cache_misses_total{kind="user"} 8
+# TYPE usergraph_response_cache_lookups_total counter
+usergraph_response_cache_lookups_total{result="hit"} 7
+usergraph_response_cache_lookups_total{result="miss"} 3
 # TYPE other_total counter
 other_total 99
 `
-	h, m, err := parseCacheCounters([]byte(page))
-	if err != nil || h != 42 || m != 8 {
-		t.Errorf("got %v hits, %v misses, %v; want 42, 8", h, m, err)
+	c, err := parseCacheCounters([]byte(page))
+	if err != nil || c.cacheHits != 42 || c.cacheMisses != 8 || c.responseHits != 7 || c.responseMisses != 3 {
+		t.Errorf("got %+v, %v; want 42 and 8 entity, 7 and 3 response lookups", c, err)
 	}
-	if h, m, err := parseCacheCounters([]byte("# TYPE x counter\nx 1\n")); err != nil || h != 0 || m != 0 {
-		t.Errorf("a page without cache counters: %v, %v, %v", h, m, err)
+	if c, err := parseCacheCounters([]byte("# TYPE x counter\nx 1\n")); err != nil || c.cacheHits != 0 || c.cacheMisses != 0 || c.responseHits != 0 {
+		t.Errorf("a page without cache counters: %+v, %v", c, err)
 	}
 }
 
 func TestFiguresPerRequest(t *testing.T) {
 	s := summary{requests: 200, p50: 1500 * time.Microsecond, p99: 9 * time.Millisecond,
 		serverCPUSeconds: 0.5, rss: []uint64{10 << 20, 30 << 20, 20 << 20},
-		counted: counters{scalekitCalls: 50, cacheHits: 90, cacheMisses: 10}}
+		counted: counters{scalekitCalls: 50, cacheHits: 90, cacheMisses: 10, responseHits: 3, responseMisses: 1}}
 	f := summarizeFigures(config{url: "http://127.0.0.1:1/graphql", query: "deep", clients: 64, duration: 10 * time.Second}, s)
 	if f.RPS != 20 || f.P50ms != 1.5 || f.P99ms != 9 || *f.ServerCPUmsPerRequest != 2.5 ||
-		*f.PeakRSSMiB != 30 || *f.ScalekitCallsPerReq != 0.25 || *f.CacheHitRate != 0.9 {
+		*f.PeakRSSMiB != 30 || *f.ScalekitCallsPerReq != 0.25 || *f.CacheHitRate != 0.9 || *f.ResponseCacheHitRate != 0.75 {
 		b, _ := json.Marshal(f)
 		t.Errorf("figures %s", b)
 	}
-	f = summarizeFigures(config{duration: time.Second}, summary{requests: 1, serverCPUSeconds: -1, counted: counters{-1, -1, -1}})
-	if f.ServerCPUmsPerRequest != nil || f.PeakRSSMiB != nil || f.ScalekitCallsPerReq != nil || f.CacheHitRate != nil {
+	f = summarizeFigures(config{duration: time.Second}, summary{requests: 1, serverCPUSeconds: -1, counted: unread})
+	if f.ServerCPUmsPerRequest != nil || f.PeakRSSMiB != nil || f.ScalekitCallsPerReq != nil || f.CacheHitRate != nil || f.ResponseCacheHitRate != nil {
 		t.Errorf("unmeasured figures reported: %+v", f)
 	}
-	if d := (counters{10, -1, 5}).minus(counters{4, 3, -1}); d != (counters{6, -1, -1}) {
+	if d := (counters{10, -1, 5, 2, -1}).minus(counters{4, 3, -1, 1, 0}); d != (counters{6, -1, -1, 1, -1}) {
 		t.Errorf("minus = %+v", d)
 	}
 }

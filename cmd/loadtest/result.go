@@ -23,6 +23,7 @@ type figures struct {
 	PeakRSSMiB            *float64 `json:"peak_rss_mib,omitempty"`
 	ScalekitCallsPerReq   *float64 `json:"scalekit_calls_per_request,omitempty"`
 	CacheHitRate          *float64 `json:"cache_hit_rate,omitempty"`
+	ResponseCacheHitRate  *float64 `json:"response_cache_hit_rate,omitempty"`
 }
 
 func summarizeFigures(cfg config, s summary) figures {
@@ -50,6 +51,9 @@ func summarizeFigures(cfg config, s summary) figures {
 	}
 	if s.counted.cacheHits >= 0 && s.counted.cacheHits+s.counted.cacheMisses > 0 {
 		f.CacheHitRate = num(s.counted.cacheHits / (s.counted.cacheHits + s.counted.cacheMisses))
+	}
+	if s.counted.responseHits >= 0 && s.counted.responseHits+s.counted.responseMisses > 0 {
+		f.ResponseCacheHitRate = num(s.counted.responseHits / (s.counted.responseHits + s.counted.responseMisses))
 	}
 	return f
 }

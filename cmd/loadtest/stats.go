@@ -171,7 +171,7 @@ func (r *recorder) summarize(memoryMeasured bool) summary {
 		failures:         r.failures,
 		memoryMeasured:   memoryMeasured,
 		serverCPUSeconds: -1, loadtestCPUSeconds: -1,
-		counted: counters{-1, -1, -1},
+		counted: unread,
 	}
 	var all []time.Duration
 	for _, sec := range r.seconds {

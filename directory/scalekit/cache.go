@@ -132,8 +132,6 @@ type readCache struct {
 
 const defaultCacheBytes = 64 << 20
 
-// initialConcurrency is where the adaptive limit starts.
-const initialConcurrency = 16
 
 func observer(o Observer) Observer {
 	if o == nil {

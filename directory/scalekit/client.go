@@ -153,8 +153,12 @@ func New(cfg Config) (*Client, error) {
 		http:   httpClient,
 		tokens: newTokens(func() oauth2.TokenSource { return fetchTokens{cc, tokenCtx} }),
 		lists:  newMemberLists(cfg.MemberLists, cfg.MemberListProof, cfg.Logger),
-		slots:  newLimiter(min(cfg.Concurrency, initialConcurrency), cfg.Concurrency, observer(cfg.Observer).ConcurrencyLimit),
-		cache:  newReadCache(cfg.Cache, cfg.Observer),
+		// The limit starts at the ceiling: SCALEKIT_CONCURRENCY is the operator's word on
+		// what the environment takes, and a cold query's fan-out (one call per organization
+		// its members name) should not queue behind a slow start; the limit halves at the
+		// first sign of trouble.
+		slots: newLimiter(cfg.Concurrency, cfg.Concurrency, observer(cfg.Observer).ConcurrencyLimit),
+		cache: newReadCache(cfg.Cache, cfg.Observer),
 	}, nil
 }
 
