@@ -104,6 +104,17 @@ func measureCost(b *testing.B, e *env, doc string, vars map[string]any) {
 	slices.Sort(latencies)
 	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-rss-MB")
+}
+
+// peakRSS is the most memory the process has held resident since it started (setup
+// included: filter with -bench to measure one sub-benchmark).
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Maxrss << 10 // kilobytes on Linux
 }
 
 // profileRequests starts profiling the requests that follow when USERGRAPH_BENCH_PROFILE
