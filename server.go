@@ -238,7 +238,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	log := observe.NewLogger(stderr, slog.LevelInfo)
-	tuneGC(getenv, log)
+	tuneGC(getenv, os.ReadFile, log)
 	shutdownTracing, err := observe.SetupTracing(ctx, "usergraph", getenv)
 	if err != nil {
 		return fmt.Errorf("tracing (OTEL_*): %w", err)

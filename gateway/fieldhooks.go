@@ -13,9 +13,10 @@ import (
 // that start with small stacks; profiled, that stack growth was a sixth of the request's
 // CPU (docs/benchmarks.md, "Execution cost per request"). Most fields are plain data under
 // an object other than Query: of the three hooks only the dispatcher's count concerns
-// them, so they pass through that one alone. Every other field passes through all three,
-// in the order they were installed before (dispatch, tracing, entity check), and each
-// hook still decides for itself what it does with a field.
+// them, so they pass through that one alone; resolvers below Query skip the entity check.
+// Query's fields pass through all three. The order is the one they were installed in
+// before (dispatch, tracing, entity check), and each hook still decides for itself what
+// it does with a field.
 type fieldHooks struct {
 	dispatch graphql.FieldInterceptor
 	tracing  graphql.FieldInterceptor
@@ -40,8 +41,14 @@ func (h fieldHooks) Validate(schema graphql.ExecutableSchema) error {
 // InterceptField implements graphql.FieldInterceptor.
 func (h fieldHooks) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	// Tracing makes spans for resolvers only; the entity check looks at Query's fields only.
-	if fc := graphql.GetFieldContext(ctx); fc != nil && !fc.IsResolver && fc.Object != "Query" {
+	fc := graphql.GetFieldContext(ctx)
+	switch {
+	case fc != nil && fc.Object != "Query" && !fc.IsResolver:
 		return h.dispatch.InterceptField(ctx, next)
+	case fc != nil && fc.Object != "Query":
+		return h.dispatch.InterceptField(ctx, func(ctx context.Context) (any, error) {
+			return h.tracing.InterceptField(ctx, next)
+		})
 	}
 	return h.dispatch.InterceptField(ctx, func(ctx context.Context) (any, error) {
 		return h.tracing.InterceptField(ctx, func(ctx context.Context) (any, error) {

@@ -23,7 +23,8 @@ func (h hookRecorder) InterceptField(ctx context.Context, next graphql.Resolver)
 func (hookRecorder) Validate(graphql.ExecutableSchema) error { return nil }
 
 // TestFieldHooksSkipOnlyWhatCannotConcernAField: plain fields below Query pass through the
-// dispatcher alone; resolvers and Query's fields through all three hooks, in their order.
+// dispatcher alone, resolvers below Query skip the entity check, and Query's fields pass
+// through all three hooks, in their order.
 func TestFieldHooksSkipOnlyWhatCannotConcernAField(t *testing.T) {
 	var calls []string
 	hooks := fieldHooks{
@@ -38,8 +39,9 @@ func TestFieldHooksSkipOnlyWhatCannotConcernAField(t *testing.T) {
 	}{
 		{"plain field", graphql.FieldContext{Object: "Role"}, []string{"dispatch"}},
 		{"method", graphql.FieldContext{Object: "Role", IsMethod: true}, []string{"dispatch"}},
-		{"resolver", graphql.FieldContext{Object: "Membership", IsResolver: true}, []string{"dispatch", "tracing", "entities"}},
+		{"resolver", graphql.FieldContext{Object: "Membership", IsResolver: true}, []string{"dispatch", "tracing"}},
 		{"Query field", graphql.FieldContext{Object: "Query"}, []string{"dispatch", "tracing", "entities"}},
+		{"Query resolver", graphql.FieldContext{Object: "Query", IsResolver: true}, []string{"dispatch", "tracing", "entities"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			calls = nil
