@@ -107,16 +107,6 @@ func measureCost(b *testing.B, e *env, doc string, vars map[string]any) {
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-rss-MB")
 }
 
-// peakRSS is the most memory the process has held resident since it started (setup
-// included: filter with -bench to measure one sub-benchmark).
-func peakRSS() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Maxrss << 10 // kilobytes on Linux
-}
-
 // profileRequests starts profiling the requests that follow when USERGRAPH_BENCH_PROFILE
 // names a directory, and returns what stops it: a CPU profile (<name>.cpu.pprof) and the
 // allocation profiles before and after (<name>.allocs-{before,after}.pprof; compare them
@@ -147,9 +137,19 @@ func profileRequests(b *testing.B) (stop func()) {
 
 // processCPU is the user and system time the process has used.
 func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
+	ru := rusage()
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakRSS is the most memory the process has held resident since it started (setup
+// included: filter with -bench to measure one sub-benchmark).
+func peakRSS() int64 {
+	return rusage().Maxrss << 10 // kilobytes on Linux
+}
+
+// rusage is the process's resource usage so far (zero if the system will not tell).
+func rusage() syscall.Rusage {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru
 }
