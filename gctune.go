@@ -27,21 +27,21 @@ const containerShare = 0.75
 var cgroupMemoryFiles = []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}
 
 // tuneGC sets defaultGCPercent, and a soft memory limit inside a container with a memory
-// limit, unless GOGC or GOMEMLIMIT is set (the runtime has then read it already); it logs
-// which setting is in force.
-func tuneGC(getenv func(string) string, readFile func(string) ([]byte, error), log *slog.Logger) {
+// limit, unless GOGC or GOMEMLIMIT is set (the runtime has then read it already). It
+// returns the setting in force as log attributes, which the server logs once it listens
+// (a server that cannot start says only why).
+func tuneGC(getenv func(string) string, readFile func(string) ([]byte, error)) []slog.Attr {
 	if gogc, limit := getenv("GOGC"), getenv("GOMEMLIMIT"); gogc != "" || limit != "" {
-		log.Info("garbage collector set by the environment", "GOGC", gogc, "GOMEMLIMIT", limit)
-		return
+		return []slog.Attr{slog.Group("gc", "GOGC", gogc, "GOMEMLIMIT", limit, "set_by", "environment")}
 	}
 	debug.SetGCPercent(defaultGCPercent)
-	attrs := []any{"GOGC", defaultGCPercent, "override", "set GOGC or GOMEMLIMIT"}
+	attrs := []any{"GOGC", defaultGCPercent}
 	if limit := containerMemory(readFile); limit > 0 {
 		soft := int64(float64(limit) * containerShare)
 		debug.SetMemoryLimit(soft)
 		attrs = append(attrs, "GOMEMLIMIT", soft, "container_memory", limit)
 	}
-	log.Info("garbage collector", attrs...)
+	return []slog.Attr{slog.Group("gc", append(attrs, "set_by", "usergraph (set GOGC or GOMEMLIMIT to choose)")...)}
 }
 
 // containerMemory is the memory limit of the process's cgroup, or 0 when there is none

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,7 +42,7 @@ func TestTuneGCSetsTheDefaultOnlyWhenTheOperatorDidNot(t *testing.T) {
 		wantLimit int64
 		log       string
 	}{
-		{"unset, no container", nil, nil, defaultGCPercent, math.MaxInt64, fmt.Sprintf("GOGC=%d", defaultGCPercent)},
+		{"unset, no container", nil, nil, defaultGCPercent, math.MaxInt64, fmt.Sprintf("gc.GOGC=%d", defaultGCPercent)},
 		{"unset, cgroup v2 without a limit", nil, map[string]string{"/sys/fs/cgroup/memory.max": "max\n"}, defaultGCPercent, math.MaxInt64, "GOGC=400"},
 		{"unset, cgroup v2 limit", nil, map[string]string{"/sys/fs/cgroup/memory.max": "2147483648\n"}, defaultGCPercent, 2 * gib * 3 / 4, "GOMEMLIMIT=1610612736"},
 		{"unset, cgroup v1 limit", nil, map[string]string{"/sys/fs/cgroup/memory/memory.limit_in_bytes": "1073741824\n"}, defaultGCPercent, gib * 3 / 4, "container_memory=1073741824"},
@@ -53,7 +54,8 @@ func TestTuneGCSetsTheDefaultOnlyWhenTheOperatorDidNot(t *testing.T) {
 			debug.SetGCPercent(100)
 			debug.SetMemoryLimit(math.MaxInt64)
 			var logs bytes.Buffer
-			tuneGC(func(k string) string { return tc.env[k] }, files(tc.files), slog.New(slog.NewTextHandler(&logs, nil)))
+			attrs := tuneGC(func(k string) string { return tc.env[k] }, files(tc.files))
+			slog.New(slog.NewTextHandler(&logs, nil)).LogAttrs(context.Background(), slog.LevelInfo, "listening", attrs...)
 			assert.Equal(t, tc.wantGC, gcPercent())
 			assert.Equal(t, tc.wantLimit, debug.SetMemoryLimit(-1))
 			assert.Contains(t, logs.String(), tc.log)
