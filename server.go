@@ -240,6 +240,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	log := observe.NewLogger(stderr, slog.LevelInfo)
+	gc := tuneGC(getenv, os.ReadFile)
 	shutdownTracing, err := observe.SetupTracing(ctx, "usergraph", getenv)
 	if err != nil {
 		return fmt.Errorf("tracing (OTEL_*): %w", err)
@@ -317,9 +318,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		mux := http.NewServeMux()
 		mux.Handle("POST "+scalekit.WebhookPath, wh)
 		mux.Handle("/", handler)
-		return serve(ctx, cfg.addr, mux, log)
+		return serve(ctx, cfg.addr, mux, log, gc...)
 	}
-	return serve(ctx, cfg.addr, handler, log)
+	return serve(ctx, cfg.addr, handler, log, gc...)
 }
 
 // introspectionOn tells whether end users may introspect: as chosen, else yes for the
@@ -416,8 +417,9 @@ func openDirectory(ctx context.Context, cfg config, log *slog.Logger, metrics *o
 }
 
 // serve listens (so that a taken port fails at start, in one line), serves until ctx ends,
-// then drains in-flight requests for up to 10 s.
-func serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+// then drains in-flight requests for up to 10 s. The line saying it listens carries attrs
+// (the collector's setting).
+func serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, attrs ...slog.Attr) error {
 	ln, err := net.Listen("tcp", addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		return fmt.Errorf("cannot listen on %s: address already in use (another program, perhaps another usergraph, holds it); "+
@@ -434,7 +436,8 @@ func serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) e
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
-	log.Info("usergraph listening", "playground", "http://"+strings.Replace(ln.Addr().String(), "127.0.0.1", "localhost", 1)+"/")
+	log.LogAttrs(ctx, slog.LevelInfo, "usergraph listening", append([]slog.Attr{
+		slog.String("playground", "http://"+strings.Replace(ln.Addr().String(), "127.0.0.1", "localhost", 1)+"/")}, attrs...)...)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -264,12 +264,15 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	srv.Use(introspectionPolicy{forUsers: cfg.Introspection})
 	// Loader batches leave when every field of the request waits on one, not after a
 	// timer (package loaders, dispatch.go).
-	srv.Use(loaders.NewDispatcher(schema.Schema()))
+	dispatch := loaders.NewDispatcher(schema.Schema())
+	tracing := observe.TracingExtension()
+	srv.Use(withoutFieldHook{dispatch})
 	srv.Use(cfg.Metrics.Extension())
-	srv.Use(observe.TracingExtension())
+	srv.Use(withoutFieldHook{tracing})
 	srv.Use(shapeLimit{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxAliases: cfg.MaxAliases, maxRootFields: cfg.MaxRootFields})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
-	srv.Use(&entityCheck{max: cfg.MaxEntities})
+	// The three field hooks above and the entity check, as one (fieldhooks.go).
+	srv.Use(fieldHooks{dispatch: dispatch, tracing: tracing.(graphql.FieldInterceptor), entities: &entityCheck{max: cfg.MaxEntities}})
 	if cfg.ResponseCache.Reads != nil {
 		// Last, so the innermost operation interceptor: metrics, tracing and the limits
 		// above see a reused answer like any other.

@@ -43,6 +43,23 @@ type tracker struct {
 	waiting map[loadKey][]*fieldTask
 	done    map[loadKey]struct{}
 	flush   func()
+
+	// oc is the operation being counted, set by start: fields find it here rather than at
+	// the far end of their context chain.
+	oc *graphql.OperationContext
+	// counts caches, per selection and object type, the fields gqlgen executes for one
+	// object (Dispatcher.fields): every element of a list asks the same question.
+	countsMu sync.Mutex
+	counts   map[countKey]int
+}
+
+// countKey is one selection set applied to one object type. A selection set is named by
+// its elements' backing array and length, not by its field: a field of a fragment spread in
+// two places may be merged with different sibling selections at each.
+type countKey struct {
+	selections *ast.Selection
+	length     int
+	typeName   string
 }
 
 // loadKey names one key of one of the request's loaders.
@@ -67,8 +84,9 @@ func newTracker(flush func()) *tracker {
 // isCounting tells the loaders whether the count decides dispatch.
 func (t *tracker) isCounting() bool { return t.counting.Load() }
 
-// start arms the count with the operation's root fields.
-func (t *tracker) start(roots int) {
+// start arms the count with the root fields of operation oc.
+func (t *tracker) start(oc *graphql.OperationContext, roots int) {
+	t.oc = oc
 	t.active.Store(int64(roots))
 	t.counting.Store(true)
 }
@@ -196,7 +214,7 @@ func (d *Dispatcher) InterceptOperation(ctx context.Context, next graphql.Operat
 		root = d.schema.Mutation
 	}
 	if root != nil && !d.abstractRoot(oc, root.Name) {
-		l.tracker.start(d.fields(oc, oc.Operation.SelectionSet, root.Name))
+		l.tracker.start(oc, d.fields(oc, oc.Operation.SelectionSet, root.Name))
 	}
 	return next(ctx)
 }
@@ -218,7 +236,9 @@ func (d *Dispatcher) abstractRoot(oc *graphql.OperationContext, root string) boo
 }
 
 // InterceptField counts the children of every field and lets a resolver's loads report
-// when it waits.
+// when it waits. It runs for every field of the response, so the common case is kept
+// short: a leaf (a scalar or enum, which has no selection) has no children, and only a
+// resolver or a method can load.
 func (d *Dispatcher) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
 	tr := trackerFrom(ctx)
@@ -231,8 +251,8 @@ func (d *Dispatcher) InterceptField(ctx context.Context, next graphql.Resolver) 
 		ctx = context.WithValue(ctx, taskKey{}, &fieldTask{tracker: tr})
 	}
 	res, err := next(ctx)
-	if err == nil && res != nil {
-		if children = d.children(ctx, fc, res); children < 0 {
+	if err == nil && res != nil && len(fc.Field.Selections) > 0 {
+		if children = d.children(ctx, tr, fc, res); children < 0 {
 			children = 0
 			tr.stop()
 		}
@@ -255,7 +275,7 @@ func trackerFrom(ctx context.Context) *tracker {
 
 // children is the number of fields gqlgen will execute for value res of field fc, or -1
 // when that depends on more than the schema says (abstract types).
-func (d *Dispatcher) children(ctx context.Context, fc *graphql.FieldContext, res any) int {
+func (d *Dispatcher) children(ctx context.Context, tr *tracker, fc *graphql.FieldContext, res any) int {
 	if fc.Field.Field == nil || fc.Field.Definition == nil {
 		return -1
 	}
@@ -275,7 +295,32 @@ func (d *Dispatcher) children(ctx context.Context, fc *graphql.FieldContext, res
 	if objects == 0 {
 		return 0
 	}
-	return objects * d.fields(graphql.GetOperationContext(ctx), fc.Field.Selections, def.Name)
+	return objects * tr.fieldsPer(ctx, d, fc.Field.Selections, def.Name)
+}
+
+// fieldsPer is d.fields for selections (not empty) under typeName, computed once per
+// request: the count depends on the operation's variables (@skip, @include), so it is not
+// shared between requests.
+func (t *tracker) fieldsPer(ctx context.Context, d *Dispatcher, selections ast.SelectionSet, typeName string) int {
+	key := countKey{&selections[0], len(selections), typeName}
+	t.countsMu.Lock()
+	n, ok := t.counts[key]
+	t.countsMu.Unlock()
+	if ok {
+		return n
+	}
+	oc := t.oc
+	if oc == nil {
+		oc = graphql.GetOperationContext(ctx)
+	}
+	n = d.fields(oc, selections, typeName)
+	t.countsMu.Lock()
+	if t.counts == nil {
+		t.counts = map[countKey]int{}
+	}
+	t.counts[key] = n
+	t.countsMu.Unlock()
+	return n
 }
 
 // fields is the number of fields gqlgen executes, through the field middleware, for one
