@@ -3,8 +3,6 @@ package rediscache_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -154,12 +151,12 @@ func TestAWebhookToOneReplicaInvalidatesAnother(t *testing.T) {
 	rename(t, c.behind, id, "Changed") // in Scalekit, behind every replica's cache
 	assert.Equal(t, "Wile", b.givenName(t, id), "without a notice B serves its cached copy")
 
-	secret := newSecret(t)
+	secret := scalekittest.WebhookSecret(t)
 	h, err := scalekit.NewWebhookHandler(secret, a, nil)
 	require.NoError(t, err)
 	body := fmt.Sprintf(`{"id":"evt_1","type":"user.organization_membership_updated","data":{"user":{"id":%q}}}`, id)
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, delivery(t, secret, "msg_1", body))
+	h.ServeHTTP(w, scalekittest.WebhookDelivery(t, secret, "msg_1", time.Now(), body))
 	require.Equal(t, http.StatusOK, w.Code)
 	seesSoon(t, b, id, "Changed")
 }
@@ -267,26 +264,4 @@ func TestSharedAnswersNeverOutliveTheirTTL(t *testing.T) {
 	time.Sleep(time.Until(fetched.Add(ttl + 50*time.Millisecond)))
 	assert.Equal(t, "Later", b.givenName(t, id), "B's copy expires with A's fetch, not a TTL after B took it")
 	assert.Equal(t, "Later", a.givenName(t, id))
-}
-
-func newSecret(t *testing.T) string {
-	b := make([]byte, 24)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	return "whsec_" + base64.StdEncoding.EncodeToString(b)
-}
-
-// delivery is a signed request as Scalekit sends one.
-func delivery(t *testing.T, secret, id, body string) *http.Request {
-	t.Helper()
-	wh, err := standardwebhooks.NewWebhook(secret)
-	require.NoError(t, err)
-	now := time.Now()
-	sig, err := wh.Sign(id, now, []byte(body))
-	require.NoError(t, err)
-	r := httptest.NewRequest(http.MethodPost, scalekit.WebhookPath, strings.NewReader(body))
-	r.Header.Set("webhook-id", id)
-	r.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
-	r.Header.Set("webhook-signature", sig)
-	return r
 }

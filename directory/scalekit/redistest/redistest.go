@@ -75,9 +75,9 @@ func (s *Server) Restart() {
 	}
 	os.Remove(s.socket)
 	cmd := exec.Command(s.bin, "--port", "0", "--unixsocket", s.socket, "--unixsocketperm", "700",
-		"--save", "", "--appendonly", "no", "--dir", s.dir, "--loglevel", "warning")
+		"--save", "", "--appendonly", "no", "--dir", s.dir, "--loglevel", "warning",
+		"--logfile", filepath.Join(s.dir, "redis.log"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	// The parent-death signal follows the thread that started the child: keep it alive.
 	started := make(chan error)
 	go func() {
