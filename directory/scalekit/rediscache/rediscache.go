@@ -335,7 +335,7 @@ func (s *Store) tryUp(ctx context.Context) bool {
 		return true
 	}
 	// Redis restarted between two probes: what was read before is void.
-	s.end(cur, errors.New("Redis restarted"))
+	s.end(cur, errors.New("redis restarted"))
 	s.mu.Lock()
 	now := s.state.Load()
 	if now.up {
