@@ -28,6 +28,7 @@ import (
 	"github.com/usergraph/usergraph/auth"
 	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/directory/scalekit"
+	"github.com/usergraph/usergraph/directory/scalekit/rediscache"
 	"github.com/usergraph/usergraph/directory/sqlstore"
 	"github.com/usergraph/usergraph/gateway"
 	"github.com/usergraph/usergraph/loaders"
@@ -85,6 +86,7 @@ type config struct {
 	cacheTTL         map[scalekit.Kind]time.Duration // per kind; 0 = not cached
 	responseCache    bool
 	webhookSecret    string
+	redisURL         string
 	profileMappings  string
 	apiKeys          string
 	apiKeysFile      string
@@ -161,6 +163,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.memberLists, "scalekit-member-lists", env.str("SCALEKIT_MEMBER_LISTS", string(scalekit.MemberListsAuto)), "whether an organization's member list holds all of its users' memberships: complete, partial or auto (learned at run time) (SCALEKIT_MEMBER_LISTS)")
 	fs.Var(env.set("SCALEKIT_CONCURRENCY", positiveInt{&c.scalekitCalls}, "64"), "scalekit-concurrency", "ceiling of the adaptive limit on Scalekit API requests in flight at once, to stay under the environment's rate limit (SCALEKIT_CONCURRENCY)")
 	fs.StringVar(&c.webhookSecret, "scalekit-webhook-secret", env.str("SCALEKIT_WEBHOOK_SECRET", ""), "Scalekit mode: the whsec_ secret of the webhook endpoint; set, POST /webhooks/scalekit receives Scalekit's events (SCALEKIT_WEBHOOK_SECRET)")
+	fs.StringVar(&c.redisURL, "redis-url", env.str("USERGRAPH_REDIS_URL", ""), "Scalekit mode: Redis the replicas share their cache through (redis://, rediss:// or unix://); a write or webhook received by one then invalidates every replica (USERGRAPH_REDIS_URL)")
 	var cacheTTL time.Duration
 	fs.Var(env.set("USERGRAPH_CACHE_TTL", ttl{&cacheTTL}, defaultCacheTTL.String()), "cache-ttl", "Scalekit mode: how long the shared entity cache keeps an answer, for every kind without its own USERGRAPH_CACHE_TTL_<KIND>; 0 turns the cache off (USERGRAPH_CACHE_TTL)")
 	fs.Var(env.set("USERGRAPH_RESPONSE_CACHE", boolValue{&c.responseCache}, "true"), "response-cache", "Scalekit mode: reuse a query's whole answer, for the same caller, while every entity it read is current in the entity cache (USERGRAPH_RESPONSE_CACHE)")
@@ -225,6 +228,9 @@ func (c config) check() error {
 	}
 	if _, err := scalekit.ParseMemberLists(c.memberLists); err != nil {
 		return err
+	}
+	if c.redisURL != "" && backendName(c) != backendScalekit {
+		return errors.New("USERGRAPH_REDIS_URL is for Scalekit mode only: the SQL backends share their data themselves")
 	}
 	if c.apiKeys != "" {
 		if _, err := auth.ParseAPIKeys(c.apiKeys); err != nil {
@@ -394,6 +400,10 @@ func openDirectory(ctx context.Context, cfg config, log *slog.Logger, metrics *o
 		}
 		return store, store.Close, nil
 	}
+	shared, closeShared, err := openShared(ctx, cfg, log, metrics)
+	if err != nil {
+		return nil, nil, err
+	}
 	client, err := scalekit.New(scalekit.Config{
 		EnvironmentURL: cfg.scalekitURL,
 		ClientID:       cfg.scalekitClientID,
@@ -402,18 +412,36 @@ func openDirectory(ctx context.Context, cfg config, log *slog.Logger, metrics *o
 		MemberLists:    scalekit.MemberLists(cfg.memberLists),
 		Logger:         log,
 		Cache:          scalekit.CacheConfig{TTL: cfg.cacheTTL},
+		Shared:         shared,
 		Observer:       observe.NewScalekitMetrics(metrics),
 	})
 	if err != nil {
+		closeShared()
 		return nil, nil, err
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, scalekitStartTimeout)
 	defer cancel()
 	if err := client.Ping(pingCtx); err != nil {
+		closeShared()
 		return nil, nil, fmt.Errorf("checking the Scalekit environment %s: %w", cfg.scalekitURL, err)
 	}
 	log.Info("serving from Scalekit", "environment", cfg.scalekitURL)
-	return client, func() error { return nil }, nil
+	return client, func() error { closeShared(); return nil }, nil
+}
+
+// openShared connects to the Redis the replicas share (USERGRAPH_REDIS_URL), if any. Redis
+// being down is no reason to refuse to start: the replica caches on its own, with a
+// warning, until Redis answers.
+func openShared(ctx context.Context, cfg config, log *slog.Logger, metrics *observe.Metrics) (scalekit.Shared, func(), error) {
+	if cfg.redisURL == "" {
+		return nil, func() {}, nil
+	}
+	store, err := rediscache.New(ctx, rediscache.Options{URL: cfg.redisURL, Logger: log,
+		OnAvailability: observe.NewRedisMetrics(metrics).Available})
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, store.Close, nil
 }
 
 // serve listens (so that a taken port fails at start, in one line), serves until ctx ends,

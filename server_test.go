@@ -16,7 +16,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/usergraph/usergraph/auth"
+	"github.com/usergraph/usergraph/directory"
 	"github.com/usergraph/usergraph/directory/demo"
+	"github.com/usergraph/usergraph/directory/scalekit/redistest"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
 	"github.com/usergraph/usergraph/directory/sqlstore"
 	"github.com/usergraph/usergraph/directory/sqlstore/postgrestest"
@@ -72,6 +74,7 @@ func TestBadConfigurationFailsWithOneClearLine(t *testing.T) {
 		{envOf("USERGRAPH_CACHE_TTL_USER", "5"), nil, `USERGRAPH_CACHE_TTL_USER is "5", but it must be a length of time`},
 		{envOf("SCALEKIT_ENVIRONMENT_URL", "https://x.scalekit.dev", "SCALEKIT_CLIENT_ID", "a", "SCALEKIT_CLIENT_SECRET", "b"), nil, "USERGRAPH_TOKEN_AUDIENCE must name"},
 		{envOf("USERGRAPH_API_KEYS", "svc:nothex"), nil, "USERGRAPH_API_KEYS"},
+		{envOf("USERGRAPH_REDIS_URL", "redis://localhost:6379"), nil, "USERGRAPH_REDIS_URL is for Scalekit mode only"},
 		{envOf(), []string{"-addr", "no-port"}, `USERGRAPH_ADDR (-addr) is "no-port", but it must be host:port`},
 		{envOf("USERGRAPH_MAX_BODY_BYTES", "-5"), nil, `USERGRAPH_MAX_BODY_BYTES is "-5", but it must be a whole number of at least 1`},
 		{envOf(), []string{"-max-depth", "0"}, `invalid value "0" for flag -max-depth: must be a whole number of at least 1`},
@@ -293,5 +296,56 @@ func TestScalekitMemberListsSettingReachesTheClient(t *testing.T) {
 			t.Errorf("SCALEKIT_MEMBER_LISTS=%q: member_lists %q, want %q", tc.setting, got, tc.want)
 		}
 		closeDir()
+	}
+}
+
+// Two servers given one USERGRAPH_REDIS_URL share their cache: a write through one is read
+// through the other, which had the old value cached; a URL that is not Redis's stops the start.
+func TestRedisURLMakesReplicasShareTheCache(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	redis := redistest.Start(t)
+	open := func(url string) (directory.Directory, func() error, error) {
+		cfg, err := loadConfig(nil, envOf("SCALEKIT_ENVIRONMENT_URL", fake.URL(), "SCALEKIT_CLIENT_ID", "test-client",
+			"SCALEKIT_CLIENT_SECRET", "test-secret", "USERGRAPH_TOKEN_AUDIENCE", "usergraph", "USERGRAPH_CACHE_TTL", "1h",
+			"USERGRAPH_REDIS_URL", url), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return openDirectory(context.Background(), cfg, slog.New(slog.DiscardHandler), observe.NewMetrics(prometheus.NewRegistry()))
+	}
+	if _, _, err := open("http://localhost:6379"); err == nil || !strings.Contains(err.Error(), "USERGRAPH_REDIS_URL is not a redis://") {
+		t.Errorf("a URL that is not Redis's: %v", err)
+	}
+	a, closeA, err := open(redis.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeA()
+	b, closeB, err := open(redis.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeB()
+	id := fake.UserIDByEmail("wile.coyote@acme.test")
+	given := func(d directory.Directory) string {
+		us, err := d.UsersByID(context.Background(), []string{id})
+		if err != nil || us[0] == nil {
+			t.Fatalf("reading the user: %v", err)
+		}
+		return *us[0].Profile.GivenName
+	}
+	if got := given(b); got != "Wile" {
+		t.Fatalf("given name %q", got)
+	}
+	name := "Wilma"
+	if _, err := a.UpdateUser(context.Background(), directory.UserUpdate{ID: id, Profile: &directory.ProfileUpdate{GivenName: directory.Some(&name)}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Second)
+	for given(b) != name {
+		if time.Now().After(deadline) {
+			t.Fatal("the other server still reads the old name a second after the write")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -10,6 +10,7 @@ import (
 // identical reads and its concurrency limit. It implements scalekit.Observer.
 type ScalekitMetrics struct {
 	hits, misses, evictions, coalesced *prometheus.CounterVec
+	sharedHits                         *prometheus.CounterVec
 	invalidations                      *prometheus.CounterVec
 	limit                              prometheus.Gauge
 }
@@ -30,6 +31,9 @@ func NewScalekitMetrics(m *Metrics) *ScalekitMetrics {
 		evictions: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "usergraph_cache_evictions_total", Help: "Entries dropped from the entity cache to stay within its memory bound, by kind.",
 		}, kind)),
+		sharedHits: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "usergraph_cache_shared_hits_total", Help: "Cache hits (counted in usergraph_cache_hits_total too) answered from the replicas' shared Redis store rather than this process's memory, by kind.",
+		}, kind)),
 		coalesced: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "usergraph_scalekit_coalesced_reads_total", Help: "Scalekit reads that shared one call with identical reads in flight, by kind.",
 		}, kind)),
@@ -41,7 +45,7 @@ func NewScalekitMetrics(m *Metrics) *ScalekitMetrics {
 		})),
 	}
 	for _, k := range scalekit.Kinds {
-		for _, v := range []*prometheus.CounterVec{s.hits, s.misses, s.evictions, s.coalesced} {
+		for _, v := range []*prometheus.CounterVec{s.hits, s.misses, s.evictions, s.coalesced, s.sharedHits} {
 			v.WithLabelValues(string(k))
 		}
 	}
@@ -54,8 +58,38 @@ func NewScalekitMetrics(m *Metrics) *ScalekitMetrics {
 func (s *ScalekitMetrics) CacheHit(k scalekit.Kind)     { s.hits.WithLabelValues(string(k)).Inc() }
 func (s *ScalekitMetrics) CacheMiss(k scalekit.Kind)    { s.misses.WithLabelValues(string(k)).Inc() }
 func (s *ScalekitMetrics) CacheEvicted(k scalekit.Kind) { s.evictions.WithLabelValues(string(k)).Inc() }
+func (s *ScalekitMetrics) SharedHit(k scalekit.Kind)    { s.sharedHits.WithLabelValues(string(k)).Inc() }
 func (s *ScalekitMetrics) Coalesced(k scalekit.Kind)    { s.coalesced.WithLabelValues(string(k)).Inc() }
 func (s *ScalekitMetrics) CacheInvalidated(source string) {
 	s.invalidations.WithLabelValues(source).Inc()
 }
 func (s *ScalekitMetrics) ConcurrencyLimit(n int) { s.limit.Set(float64(n)) }
+
+// RedisMetrics records the availability of the replicas' shared Redis; created only when
+// USERGRAPH_REDIS_URL is set, so that a single process shows no Redis series.
+type RedisMetrics struct {
+	up        prometheus.Gauge
+	fallbacks prometheus.Counter
+}
+
+// NewRedisMetrics creates the collectors on the registry of m.
+func NewRedisMetrics(m *Metrics) *RedisMetrics {
+	return &RedisMetrics{
+		up: register(m.reg, prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "usergraph_redis_up", Help: "1 while the replicas' shared Redis answers, 0 while this process falls back to its own cache.",
+		})),
+		fallbacks: register(m.reg, prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "usergraph_redis_fallbacks_total", Help: "Times this process lost the shared Redis and fell back to its own cache.",
+		})),
+	}
+}
+
+// Available records whether Redis answers (rediscache.Options.OnAvailability).
+func (r *RedisMetrics) Available(up bool) {
+	if up {
+		r.up.Set(1)
+		return
+	}
+	r.up.Set(0)
+	r.fallbacks.Inc()
+}

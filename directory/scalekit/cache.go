@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -65,6 +64,9 @@ type Observer interface {
 	CacheMiss(kind Kind)
 	CacheEvicted(kind Kind)
 	CacheInvalidated(source string)
+	// SharedHit counts the hits (also counted by CacheHit) that came from the replicas'
+	// shared store (Shared) rather than this process's memory.
+	SharedHit(kind Kind)
 	Coalesced(kind Kind)
 	ConcurrencyLimit(limit int)
 }
@@ -75,6 +77,7 @@ func (nopObserver) CacheHit(Kind)           {}
 func (nopObserver) CacheMiss(Kind)          {}
 func (nopObserver) CacheEvicted(Kind)       {}
 func (nopObserver) CacheInvalidated(string) {}
+func (nopObserver) SharedHit(Kind)          {}
 func (nopObserver) Coalesced(Kind)          {}
 func (nopObserver) ConcurrencyLimit(int)    {}
 
@@ -90,12 +93,11 @@ func orgTag(id string) string  { return "org:" + id }
 
 // entry is one cached answer with the versions it was fetched under.
 type entry struct {
-	kind      Kind
-	body      []byte
-	tag       string
-	tagVer    uint64
-	globalVer uint64
-	fetched   time.Time // when the fetch that answered it started
+	kind    Kind
+	body    []byte
+	stamp   stamp
+	life    time.Duration // from the time it is stored
+	expires time.Time     // when that life ends, which a request's reads remember
 }
 
 // versions counts the bumps of each tag. Tags that were never bumped are at 0 and take no
@@ -126,12 +128,12 @@ type readCache struct {
 	vers     versions
 	flights  singleflight.Group
 	observer Observer
-	// peers, when set, is told of every local bump so that other replicas bump too.
-	peers atomic.Pointer[func(tags []string)]
+	// shared, when set, holds the cluster-wide versions and a second level of answers
+	// (shared.go): every local bump is also bumped there, for every replica.
+	shared Shared
 }
 
 const defaultCacheBytes = 64 << 20
-
 
 func observer(o Observer) Observer {
 	if o == nil {
@@ -140,9 +142,9 @@ func observer(o Observer) Observer {
 	return o
 }
 
-func newReadCache(cfg CacheConfig, obs Observer) *readCache {
+func newReadCache(cfg CacheConfig, shared Shared, obs Observer) *readCache {
 	obs = observer(obs)
-	rc := &readCache{ttl: map[Kind]time.Duration{}, vers: versions{m: map[string]uint64{}}, observer: obs}
+	rc := &readCache{ttl: map[Kind]time.Duration{}, vers: versions{m: map[string]uint64{}}, observer: obs, shared: shared}
 	on := false
 	for k, d := range cfg.TTL {
 		if d > 0 {
@@ -163,7 +165,7 @@ func newReadCache(cfg CacheConfig, obs Observer) *readCache {
 			return uint32(min(len(key)+len(e.body)+64, 1<<31))
 		},
 		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, *entry]) time.Duration {
-			return rc.ttl[e.Value.kind]
+			return e.Value.life
 		}),
 		OnDeletion: func(e otter.DeletionEvent[string, *entry]) {
 			if e.Cause == otter.CauseOverflow {
@@ -197,6 +199,8 @@ func classify(path string) (Kind, string) {
 	return "", tagLists
 }
 
+func formatVersion(v uint64) string { return strconv.FormatUint(v, 10) }
+
 func unescape(s string) string {
 	if u, err := url.PathUnescape(s); err == nil {
 		return u
@@ -223,17 +227,16 @@ func affected(path string) []string {
 	return []string{tagGlobal}
 }
 
-// invalidate bumps tags; from this process's own writes and webhooks, peers are told.
-func (rc *readCache) invalidate(source string, tags ...string) {
+// invalidate bumps tags here and, for this process's own writes and webhooks, in the
+// shared store before it returns (a peer's notice is already there).
+func (rc *readCache) invalidate(ctx context.Context, source string, tags ...string) {
 	if len(tags) == 0 {
 		return
 	}
 	rc.vers.bump(tags...)
 	rc.observer.CacheInvalidated(source)
-	if source != SourcePeer {
-		if p := rc.peers.Load(); p != nil {
-			(*p)(tags)
-		}
+	if source != SourcePeer && rc.shared != nil {
+		rc.shared.Bump(ctx, tags...)
 	}
 }
 
@@ -260,31 +263,44 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 		key += "?" + r.query.Encode()
 	}
 	kind, tag := classify(r.path)
-	tagVer, globalVer := rc.vers.get(tag), rc.vers.get(tagGlobal)
 	ttl := rc.ttl[kind]
+	cached := rc.store != nil && ttl > 0
 	bypass := ctx.Value(noCacheKey{}) != nil
-	cached := rc.store != nil && ttl > 0 && !bypass
+	// Without the cache, only this process's versions matter: they keep reads in flight
+	// from before a write apart from those after it.
+	s := stamp{localTag: rc.vers.get(tag), localAll: rc.vers.get(tagGlobal)}
+	if cached {
+		s = rc.stampOf(ctx, tag)
+	}
 	reads := readSetFrom(ctx)
-	if !cached {
+	if !cached || bypass {
 		reads.bypass()
 	}
-	if cached {
-		if e, ok := rc.store.GetIfPresent(key); ok && e.tagVer == tagVer && e.globalVer == globalVer {
+	if cached && !bypass {
+		if e, ok := rc.store.GetIfPresent(key); ok && e.stamp == s {
 			rc.observer.CacheHit(kind)
-			reads.add(tag, tagVer, globalVer, e.fetched, ttl)
+			reads.add(tag, s, e.expires)
 			return &response{status: http.StatusOK, body: e.body}, nil
+		}
+		if body, expires, ok := rc.fromShared(ctx, kind, key, s); ok {
+			rc.observer.CacheHit(kind)
+			reads.add(tag, s, expires)
+			return &response{status: http.StatusOK, body: body}, nil
 		}
 		rc.observer.CacheMiss(kind)
 	}
 	// The flight's key holds the versions: a read that starts after a write returned never
 	// joins a fetch that started before it.
-	flight := key + "@" + strconv.FormatUint(tagVer, 10) + "." + strconv.FormatUint(globalVer, 10)
+	flight := key + "@" + formatVersion(s.session) + "." + formatVersion(s.localTag) + "." + formatVersion(s.localAll) +
+		"." + sharedKey("", s)
 	ch := rc.flights.DoChan(flight, func() (any, error) {
 		fetched := time.Now()
 		// The shared fetch must not die with the first caller's request.
-		resp, err := fetch(context.WithoutCancel(ctx))
-		if err == nil && rc.store != nil && ttl > 0 && resp.status == http.StatusOK {
-			rc.store.Set(key, &entry{kind: kind, body: resp.body, tag: tag, tagVer: tagVer, globalVer: globalVer, fetched: fetched})
+		ctx := context.WithoutCancel(ctx)
+		resp, err := fetch(ctx)
+		if err == nil && cached && resp.status == http.StatusOK {
+			rc.store.Set(key, &entry{kind: kind, body: resp.body, stamp: s, life: ttl, expires: fetched.Add(ttl)})
+			rc.toShared(ctx, key, s, resp.body, ttl)
 		}
 		return fetchedResponse{resp, fetched}, err
 	})
@@ -300,8 +316,8 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 			return nil, res.Err
 		}
 		fr := res.Val.(fetchedResponse)
-		if cached {
-			reads.add(tag, tagVer, globalVer, fr.fetched, ttl)
+		if cached && !bypass {
+			reads.add(tag, s, fr.fetched.Add(ttl))
 		}
 		return fr.response, nil
 	case <-ctx.Done():
@@ -319,14 +335,20 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	// An answer that depends on a write in its own request is not reused.
 	readSetFrom(ctx).bypass()
 	resp, err := c.call(ctx, r)
-	c.Invalidate(SourceWrite, affected(r.path)...)
+	c.invalidate(ctx, SourceWrite, affected(r.path)...)
 	return resp, err
 }
 
 // Invalidate makes the cached answers that depend on tags stale, in this process and, with
-// peers set, in every replica. The role catalogue is dropped with the roles or global tag.
+// Config.Shared set, in every replica before it returns (source SourcePeer: a notice from
+// the shared store, already there). The role catalogue is dropped with the roles or global tag.
 func (c *Client) Invalidate(source string, tags ...string) {
-	c.cache.invalidate(source, tags...)
+	c.invalidate(context.Background(), source, tags...)
+}
+
+func (c *Client) invalidate(ctx context.Context, source string, tags ...string) {
+	// A write's bump outlives the write's own deadline: it must reach the other replicas.
+	c.cache.invalidate(context.WithoutCancel(ctx), source, tags...)
 	for _, t := range tags {
 		if t == tagRoles || t == tagGlobal {
 			c.rolesMu.Lock()

@@ -68,6 +68,10 @@ type Config struct {
 	// Cache configures the process-wide read cache (cache.go); the zero value caches
 	// nothing but still coalesces identical reads in flight.
 	Cache CacheConfig
+	// Shared, when set, is the store the replicas share (rediscache over Redis): their
+	// writes and webhooks invalidate each other's caches, and an answer one fetched serves
+	// them all (shared.go). Nil: this process caches on its own.
+	Shared Shared
 	// Observer receives cache and concurrency events for metrics; nil records nothing.
 	Observer Observer
 }
@@ -148,7 +152,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	tokenCtx := context.WithValue(context.Background(), oauth2.HTTPClient,
 		&http.Client{Transport: cfg.Transport, Timeout: cfg.CallTimeout})
-	return &Client{
+	c := &Client{
 		cfg:    cfg,
 		http:   httpClient,
 		tokens: newTokens(func() oauth2.TokenSource { return fetchTokens{cc, tokenCtx} }),
@@ -158,8 +162,14 @@ func New(cfg Config) (*Client, error) {
 		// its members name) should not queue behind a slow start; the limit halves at the
 		// first sign of trouble.
 		slots: newLimiter(cfg.Concurrency, cfg.Concurrency, observer(cfg.Observer).ConcurrencyLimit),
-		cache: newReadCache(cfg.Cache, cfg.Observer),
-	}, nil
+		cache: newReadCache(cfg.Cache, cfg.Shared, cfg.Observer),
+	}
+	if cfg.Shared != nil {
+		// Another replica's bump is already in the shared versions; what this process
+		// keeps beside them (the role catalogue) must hear of it too.
+		cfg.Shared.Watch(func(tags []string) { c.Invalidate(SourcePeer, tags...) })
+	}
+	return c, nil
 }
 
 // Calls counts the API requests sent so far (every attempt; token requests excluded).

@@ -8,19 +8,20 @@ import (
 	"github.com/usergraph/usergraph/directory"
 )
 
-// A readSet records what one request read through the cache: the version of every tag its
-// answers depended on when they were fetched, and when the oldest of them expires. It is
-// current while none of those versions has moved and none of the answers has outlived its
-// TTL, which is exactly when reading everything again would return the same bytes — so an
-// answer built only from these reads may be reused until then, under the same freshness
-// rules as the entity cache itself (the gateway's response cache relies on this).
+// A readSet records what one request read through the cache: the stamp (this process's
+// and, with replicas, the shared store's versions) that every tag's answers were served
+// under, and when the oldest of them expires. It is current while every tag would still be
+// served under the same stamp and none of the answers has outlived its TTL, which is
+// exactly when reading everything again would return the same bytes — so an answer built
+// only from these reads may be reused until then, under the same freshness rules as the
+// entity cache itself (the gateway's response cache relies on this).
 type readSet struct {
 	client *Client
 
 	mu       sync.Mutex
-	versions map[string]uint64 // tag → version its answers were fetched under
+	stamps   map[string]stamp // tag → stamp its answers were served under
 	expires  time.Time
-	bypassed bool // a read did not come from (or go into) the cache
+	bypassed bool // a read did not come from (or go into) the cache, or tags moved meanwhile
 }
 
 var _ directory.ReadTracker = (*Client)(nil)
@@ -29,7 +30,7 @@ type readSetKey struct{}
 
 // TrackReads implements directory.ReadTracker.
 func (c *Client) TrackReads(ctx context.Context) (context.Context, directory.Reads) {
-	rs := &readSet{client: c, versions: map[string]uint64{}}
+	rs := &readSet{client: c, stamps: map[string]stamp{}}
 	return context.WithValue(ctx, readSetKey{}, rs), rs
 }
 
@@ -38,26 +39,21 @@ func readSetFrom(ctx context.Context) *readSet {
 	return rs
 }
 
-// add records an answer that depended on tag and the global tag at the given versions and
-// was fetched from Scalekit at fetched, to be kept for ttl.
-func (rs *readSet) add(tag string, tagVer, globalVer uint64, fetched time.Time, ttl time.Duration) {
+// add records an answer that depended on tag, served under stamp s, that stops being
+// current by TTL at expires.
+func (rs *readSet) add(tag string, s stamp, expires time.Time) {
 	if rs == nil {
 		return
 	}
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	rs.note(tag, tagVer)
-	rs.note(tagGlobal, globalVer)
-	if exp := fetched.Add(ttl); rs.expires.IsZero() || exp.Before(rs.expires) {
-		rs.expires = exp
+	if old, ok := rs.stamps[tag]; ok && old != s {
+		// The tag moved between two reads of this request: its answer mixes states.
+		rs.bypassed = true
 	}
-}
-
-// note keeps the oldest version seen of tag: an answer read under an older version is
-// stale as soon as the tag has moved past it.
-func (rs *readSet) note(tag string, ver uint64) {
-	if old, ok := rs.versions[tag]; !ok || ver < old {
-		rs.versions[tag] = ver
+	rs.stamps[tag] = s
+	if rs.expires.IsZero() || expires.Before(rs.expires) {
+		rs.expires = expires
 	}
 }
 
@@ -75,7 +71,7 @@ func (rs *readSet) bypass() {
 func (rs *readSet) Reusable() bool {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	return !rs.bypassed && len(rs.versions) > 0
+	return !rs.bypassed && len(rs.stamps) > 0
 }
 
 // Current implements directory.Reads.
@@ -85,8 +81,12 @@ func (rs *readSet) Current() bool {
 	if rs.bypassed || !time.Now().Before(rs.expires) {
 		return false
 	}
-	for tag, ver := range rs.versions {
-		if rs.client.cache.vers.get(tag) != ver {
+	tags := make([]string, 0, len(rs.stamps))
+	for t := range rs.stamps {
+		tags = append(tags, t)
+	}
+	for i, now := range rs.client.cache.stamps(context.Background(), tags) {
+		if now != rs.stamps[tags[i]] {
 			return false
 		}
 	}

@@ -30,7 +30,7 @@ type catalogue struct {
 func (c *Client) catalogue(ctx context.Context) (*catalogue, error) {
 	// The versions are read before the catalogue, so that an invalidation in between
 	// leaves the request's reads stale rather than current with old roles.
-	rolesVer, globalVer := c.cache.vers.get(tagRoles), c.cache.vers.get(tagGlobal)
+	s := c.cache.stampOf(ctx, tagRoles)
 	c.rolesMu.Lock()
 	cat := c.rolesCache
 	c.rolesMu.Unlock()
@@ -40,7 +40,7 @@ func (c *Client) catalogue(ctx context.Context) (*catalogue, error) {
 			return nil, err
 		}
 	}
-	readSetFrom(ctx).add(tagRoles, rolesVer, globalVer, cat.fetched, c.cfg.RoleCacheTTL)
+	readSetFrom(ctx).add(tagRoles, s, cat.fetched.Add(c.cfg.RoleCacheTTL))
 	return cat, nil
 }
 

@@ -1,18 +1,14 @@
 package scalekit_test
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -31,26 +27,11 @@ func (r *recorder) Invalidate(source string, tags ...string) {
 	r.calls = append(r.calls, append([]string{source}, tags...))
 }
 
-func newSecret(t *testing.T) string {
-	b := make([]byte, 24)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	return "whsec_" + base64.StdEncoding.EncodeToString(b)
-}
+func newSecret(t *testing.T) string { return scalekittest.WebhookSecret(t) }
 
 // delivery is a signed request as Scalekit sends one.
 func delivery(t *testing.T, secret, id string, at time.Time, body string) *http.Request {
-	t.Helper()
-	wh, err := standardwebhooks.NewWebhook(secret)
-	require.NoError(t, err)
-	sig, err := wh.Sign(id, at, []byte(body))
-	require.NoError(t, err)
-	r := httptest.NewRequest(http.MethodPost, scalekit.WebhookPath, strings.NewReader(body))
-	r.Header.Set("webhook-id", id)
-	r.Header.Set("webhook-timestamp", strconv.FormatInt(at.Unix(), 10))
-	r.Header.Set("webhook-signature", sig)
-	r.Header.Set("Content-Type", "application/json")
-	return r
+	return scalekittest.WebhookDelivery(t, secret, id, at, body)
 }
 
 func serve(h http.Handler, r *http.Request) int {
