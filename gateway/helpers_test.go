@@ -120,9 +120,12 @@ func TestMain(m *testing.M) {
 type envMaker func(t testing.TB, seed bool, opts ...envOption) *env
 
 // eachBackend runs a behaviour test once per backend, so that both keep the same contract.
+// The runs are independent (each env has its own backend) and run in parallel: the
+// PostgreSQL one mostly waits on its server.
 func eachBackend(t *testing.T, test func(t *testing.T, newEnv envMaker)) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			test(t, func(t testing.TB, seed bool, opts ...envOption) *env { return newEnvOn(t, b, seed, opts...) })
 		})
 	}
