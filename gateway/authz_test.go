@@ -137,6 +137,7 @@ func TestAuthorization(t *testing.T) {
 					continue
 				}
 				t.Run(tc.name+"/"+caller, func(t *testing.T) {
+					t.Parallel() // each case has its own backend
 					e := newEnv(t, true)
 					f := e.fixture()
 					r := e.queryAs(e.authorization(f, caller), tc.doc, tc.vars(f))

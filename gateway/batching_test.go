@@ -100,6 +100,7 @@ func withIdleDispatchOnly() envOption {
 // level's last field waits, however slowly its goroutines start (race detector, loaded
 // machine).
 func TestNoNPlusOne(t *testing.T) {
+	t.Parallel() // its own stores; the 1,000 members' setup is the gateway tests' longest
 	sizes := []int{10, 100, 1000}
 	if testing.Short() {
 		sizes = sizes[:2]

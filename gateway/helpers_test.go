@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
 	"github.com/usergraph/usergraph/directory/sqlstore"
 	"github.com/usergraph/usergraph/directory/sqlstore/postgrestest"
+	"github.com/usergraph/usergraph/directory/sqlstore/sqlstoretest"
 	"github.com/usergraph/usergraph/gateway"
 	"github.com/usergraph/usergraph/loaders"
 )
@@ -48,8 +48,10 @@ type backend struct {
 	open func(t testing.TB, seed bool) (dir directory.Directory, calls func() uint64, close func() error)
 }
 
+// sqliteBackend is the embedded store on a file of the test's own, a copy of one migrated
+// (and seeded) once per process (sqlstoretest).
 var sqliteBackend = backend{name: "sqlite", open: func(t testing.TB, seed bool) (directory.Directory, func() uint64, func() error) {
-	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "usergraph.db"), sqlstore.Options{Seed: seed})
+	store, err := sqlstore.OpenSQLite(context.Background(), sqlstoretest.SQLiteFile(t, seed), sqlstore.Options{Seed: seed})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	return store, store.Statements, store.Close
@@ -96,9 +98,9 @@ func newScalekitEnvWith(t testing.TB, fakeOpts scalekittest.Options, cfg scaleki
 }
 
 // postgresBackend is the PostgreSQL store on a throwaway server (postgrestest), one fresh
-// database per test.
+// database per test, copied from one migrated (and seeded) once per process (sqlstoretest).
 var postgresBackend = backend{name: "postgres", open: func(t testing.TB, seed bool) (directory.Directory, func() uint64, func() error) {
-	store, err := sqlstore.OpenPostgres(context.Background(), postgrestest.Start(t), sqlstore.Options{Seed: seed})
+	store, err := sqlstore.OpenPostgres(context.Background(), sqlstoretest.PostgresDSN(t, seed), sqlstore.Options{Seed: seed})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	return store, store.Statements, store.Close
@@ -118,9 +120,12 @@ func TestMain(m *testing.M) {
 type envMaker func(t testing.TB, seed bool, opts ...envOption) *env
 
 // eachBackend runs a behaviour test once per backend, so that both keep the same contract.
+// The runs are independent (each env has its own backend) and run in parallel: the
+// PostgreSQL one mostly waits on its server.
 func eachBackend(t *testing.T, test func(t *testing.T, newEnv envMaker)) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			test(t, func(t testing.TB, seed bool, opts ...envOption) *env { return newEnvOn(t, b, seed, opts...) })
 		})
 	}

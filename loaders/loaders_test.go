@@ -181,17 +181,36 @@ func TestBatchLeavesWhenKeysStopArriving(t *testing.T) {
 	}
 	// Keys trickle in every 2 ms for 40 ms: far longer than the idle gap would allow if it
 	// were a fixed window, yet they all belong to one level and must make one batch.
-	l := newLoader("test", fetch, Options{Idle: 10 * time.Millisecond, MaxWait: time.Second, MaxBatch: 1000})
-	var thunks []func() (int, error)
-	for i := range 20 {
-		thunks = append(thunks, l.Load(context.Background(), fmt.Sprint(i)))
-		time.Sleep(2 * time.Millisecond)
+	const idle = 10 * time.Millisecond
+	// A loaded machine can stall this goroutine past the idle gap between two keys, and the
+	// batch then rightly leaves: such a trial proves nothing and is run again. Only a trial
+	// whose keys all came within the gap is judged.
+	for trial := 1; ; trial++ {
+		batches.Store(0)
+		l := newLoader("test", fetch, Options{Idle: idle, MaxWait: time.Second, MaxBatch: 1000})
+		var thunks []func() (int, error)
+		var widest time.Duration
+		last := time.Now()
+		for i := range 20 {
+			if i > 0 {
+				widest = max(widest, time.Since(last))
+			}
+			last = time.Now()
+			thunks = append(thunks, l.Load(context.Background(), fmt.Sprint(i)))
+			time.Sleep(2 * time.Millisecond)
+		}
+		for _, th := range thunks {
+			_, err := th()
+			require.NoError(t, err)
+		}
+		if widest >= idle*3/4 {
+			require.Less(t, trial, 20, "every trial had a gap of %s or more between two keys", idle*3/4)
+			t.Logf("trial %d: %s between two keys, longer than the test can judge; again", trial, widest)
+			continue
+		}
+		assert.Equal(t, int32(1), batches.Load())
+		return
 	}
-	for _, th := range thunks {
-		_, err := th()
-		require.NoError(t, err)
-	}
-	assert.Equal(t, int32(1), batches.Load())
 }
 
 func TestMaxWaitBoundsABatchThatNeverGoesIdle(t *testing.T) {

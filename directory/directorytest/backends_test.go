@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5/stdlib"
@@ -16,6 +15,7 @@ import (
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
 	"github.com/usergraph/usergraph/directory/sqlstore"
 	"github.com/usergraph/usergraph/directory/sqlstore/postgrestest"
+	"github.com/usergraph/usergraph/directory/sqlstore/sqlstoretest"
 )
 
 // TestMain stops the PostgreSQL server the tests started, if any.
@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 
 func TestSQLite(t *testing.T) {
 	directorytest.Run(t, func(t *testing.T, seed bool) (directorytest.Backend, func() directory.Directory) {
-		path := filepath.Join(t.TempDir(), "usergraph.db")
+		path := sqlstoretest.SQLiteFile(t, seed)
 		open := func() *sqlstore.Store {
 			st, err := sqlstore.OpenSQLite(context.Background(), path, sqlstore.Options{Seed: seed})
 			require.NoError(t, err)
@@ -44,7 +44,7 @@ func TestSQLite(t *testing.T) {
 
 func TestPostgreSQL(t *testing.T) {
 	directorytest.Run(t, func(t *testing.T, seed bool) (directorytest.Backend, func() directory.Directory) {
-		dsn := postgrestest.Start(t)
+		dsn := sqlstoretest.PostgresDSN(t, seed)
 		open := func() *sqlstore.Store {
 			st, err := sqlstore.OpenPostgres(context.Background(), dsn, sqlstore.Options{Seed: seed})
 			require.NoError(t, err)

@@ -87,6 +87,57 @@ type server struct {
 // when the test ends.
 func Start(t testing.TB) string {
 	t.Helper()
+	return serverFor(t).create(t, "")
+}
+
+// StartFrom is Start for a database that begins as a copy of a template: the first call of a
+// process with a given key creates the template and has prepare fill it (run migrations,
+// load a data set) through the DSN it is given; prepare must close its connections before
+// it returns. Every call then copies the template, which costs a fraction of preparing a
+// database again. The template lives as long as the server.
+func StartFrom(t testing.TB, key string, prepare func(dsn string) error) string {
+	t.Helper()
+	s := serverFor(t)
+	tmpl := templateFor(key)
+	tmpl.once.Do(func() {
+		name := fmt.Sprintf("template_%d_%d", os.Getpid(), dbSeq.Add(1))
+		if tmpl.err = s.adminExec(`CREATE DATABASE ` + name + ` STRATEGY FILE_COPY`); tmpl.err != nil {
+			return
+		}
+		if tmpl.err = prepare(s.dsn(name)); tmpl.err == nil {
+			tmpl.name = name
+		}
+	})
+	if tmpl.err != nil {
+		t.Fatalf("postgrestest: preparing the template %q: %v", key, tmpl.err)
+	}
+	return s.create(t, tmpl.name)
+}
+
+// template is a prepared database that StartFrom copies.
+type template struct {
+	once sync.Once
+	name string
+	err  error // sticky: a template that failed to prepare is not tried again
+}
+
+var (
+	templatesMu sync.Mutex
+	templates   = map[string]*template{}
+)
+
+func templateFor(key string) *template {
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	if templates[key] == nil {
+		templates[key] = &template{}
+	}
+	return templates[key]
+}
+
+// serverFor returns the process's server, starting it on first use, or skips or fails t.
+func serverFor(t testing.TB) *server {
+	t.Helper()
 	s, err := get()
 	if errors.Is(err, errNoBinaries) {
 		if os.Getenv(RequireEnv) == "1" {
@@ -97,8 +148,19 @@ func Start(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// create makes a new database for t, a copy of template (PostgreSQL's default, template1,
+// when empty), and drops it when t ends.
+func (s *server) create(t testing.TB, template string) string {
+	t.Helper()
 	name := fmt.Sprintf("test_%d_%d", os.Getpid(), dbSeq.Add(1))
-	if err := s.adminExec(`CREATE DATABASE ` + name + ` STRATEGY FILE_COPY`); err != nil {
+	from := ""
+	if template != "" {
+		from = ` TEMPLATE ` + template
+	}
+	if err := s.adminExec(`CREATE DATABASE ` + name + from + ` STRATEGY FILE_COPY`); err != nil {
 		t.Fatalf("postgrestest: creating database %s: %v", name, err)
 	}
 	t.Cleanup(func() {
