@@ -248,7 +248,8 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	srv := handler.New(schema)
 	// GET carries queries only; POST takes JSON; both answer as GraphQL over HTTP says.
 	srv.AddTransport(overHTTP{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
 	if cfg.Safelist != nil {
 		srv.Use(safelistExtension{cfg.Safelist})
 	} else {
@@ -258,7 +259,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	}
 	// After the persisted-query extensions, which put the document in place, and before
 	// gqlgen parses and validates it.
-	srv.Use(precheck{maxAliases: cfg.MaxAliases})
+	srv.Use(precheck{maxAliases: cfg.MaxAliases, cache: queries})
 	srv.Use(queriesOnlyOverGET{})
 	srv.AroundResponses(capErrors)
 	srv.Use(introspectionPolicy{forUsers: cfg.Introspection})

@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -165,24 +166,22 @@ func checkTransport(next http.Handler) http.Handler {
 				return
 			}
 		case http.MethodGet:
-			r = r.WithContext(context.WithValue(r.Context(), overGETKey{}, true))
-			q := r.URL.Query()
+			ctx := context.WithValue(r.Context(), overGETKey{}, true)
+			q, err := url.ParseQuery(r.URL.RawQuery)
+			if err == nil { // else the transport refuses it with its message
+				ctx = context.WithValue(ctx, getParamsKey{}, q)
+			}
+			r = r.WithContext(ctx)
 			for _, param := range []string{"variables", "extensions"} {
 				if v := q.Get(param); v != "" && !json.Valid([]byte(v)) {
 					writeGraphQLError(w, http.StatusBadRequest, param+" is not valid JSON", CodeBadRequest, id)
 					return
 				}
 			}
-			if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
-				op := doc.Operations.ForName(q.Get("operationName"))
-				if op == nil && len(doc.Operations) == 1 {
-					op = doc.Operations[0]
-				}
-				if op != nil && op.Operation != ast.Query {
-					w.Header().Set("Allow", "POST")
-					writeGraphQLError(w, http.StatusMethodNotAllowed, "only queries can be sent with GET; POST mutations", CodeMethodNotAllowed, id)
-					return
-				}
+			if mutationOverGET(q) {
+				w.Header().Set("Allow", "POST")
+				writeGraphQLError(w, http.StatusMethodNotAllowed, "only queries can be sent with GET; POST mutations", CodeMethodNotAllowed, id)
+				return
 			}
 		default:
 			w.Header().Set("Allow", "GET, POST")
@@ -191,6 +190,25 @@ func checkTransport(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// mutationOverGET reports whether the operation a GET names is not a query. A document
+// over the pre-check's token limit is left to the pre-check, which refuses it after only
+// counting its tokens: parsing it here would cost ten times that.
+func mutationOverGET(q url.Values) bool {
+	query := q.Get("query")
+	if tooManyTokens(query) {
+		return false
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return false
+	}
+	op := doc.Operations.ForName(q.Get("operationName"))
+	if op == nil && len(doc.Operations) == 1 {
+		op = doc.Operations[0]
+	}
+	return op != nil && op.Operation != ast.Query
 }
 
 // loopbackHostsOnly refuses requests addressed to any other host name than a loopback one.

@@ -7,6 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/lexer"
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
@@ -27,10 +28,15 @@ const (
 	maxErrors = 50
 )
 
-// precheck refuses an oversized document before gqlgen parses and validates it: it parses
-// the document with gqlparser's parser under a token limit (linear in its size) and counts
-// what it holds, without expanding fragments (shapeLimit does that, after validation).
-type precheck struct{ maxAliases int }
+// precheck refuses an oversized document before gqlgen parses and validates it: it counts
+// the document's tokens with gqlparser's lexer, which builds nothing, and refuses at the
+// limit; under it, it parses the document (linear in its size) and counts what it holds,
+// without expanding fragments (shapeLimit does that, after validation). A document found in
+// gqlgen's query cache passed all this before and is not looked at again.
+type precheck struct {
+	maxAliases int
+	cache      graphql.Cache[*ast.QueryDocument] // gqlgen's query cache: documents validated before
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -40,11 +46,26 @@ var _ interface {
 func (precheck) ExtensionName() string                   { return "PreCheck" }
 func (precheck) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (p precheck) MutateOperationParameters(_ context.Context, raw *graphql.RawParams) *gqlerror.Error {
+func (p precheck) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
 	if raw.Query == "" {
 		return nil // a persisted query's hash alone: its extension reports what is missing
 	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: raw.Query}, maxTokens)
+	if p.cache != nil {
+		if _, ok := p.cache.Get(ctx, raw.Query); ok {
+			return nil
+		}
+	}
+	if err := p.check(raw.Query); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (p precheck) check(query string) *gqlerror.Error {
+	if tooManyTokens(query) {
+		return refusal("the document has more than %d tokens", maxTokens)
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxTokens)
 	if err != nil {
 		if strings.Contains(err.Error(), "exceeded token limit") {
 			return refusal("the document has more than %d tokens", maxTokens)
@@ -69,6 +90,24 @@ func (p precheck) MutateOperationParameters(_ context.Context, raw *graphql.RawP
 		return refusal("the document uses more than %d aliases", p.maxAliases)
 	}
 	return nil
+}
+
+// tooManyTokens reports whether query has more than maxTokens tokens, reading no further
+// than that. The lexer allocates nothing, so refusing a 1 MiB document costs a tenth of
+// what parsing it up to the limit did (docs/benchmarks.md). A lexical error ends the count:
+// gqlgen's parse reports it.
+func tooManyTokens(query string) bool {
+	if len(query) <= maxTokens {
+		return false // a token is at least one byte: the common case costs nothing
+	}
+	lex := lexer.New(&ast.Source{Input: query})
+	for range maxTokens + 1 {
+		tok, err := lex.ReadToken()
+		if err != nil || tok.Kind == lexer.EOF {
+			return false
+		}
+	}
+	return true
 }
 
 func refusal(format string, args ...any) *gqlerror.Error {
