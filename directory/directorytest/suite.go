@@ -168,46 +168,27 @@ func (s *Suite) unchanged(userID string, write func()) {
 }
 
 func (s *Suite) user(id string) *directory.User {
-	users, err := s.dir.UsersByID(s.ctx, []string{id})
-	s.Require().NoError(err)
-	return users[0]
+	return MustUser(s.T(), s.ctx, s.dir, id)
 }
 
 func (s *Suite) memberships(userIDs ...string) [][]*directory.Membership {
-	ms, err := s.dir.MembershipsByUser(s.ctx, userIDs)
-	s.Require().NoError(err)
-	return ms
+	return MustMemberships(s.T(), s.ctx, s.dir, userIDs...)
 }
 
 func (s *Suite) orgs() []*directory.Organization {
-	page, err := s.dir.ListOrganizations(s.ctx, directory.PageQuery{First: 100})
-	s.Require().NoError(err)
-	s.Require().GreaterOrEqual(len(page.Items), 3)
-	return page.Items
+	return MustOrganizations(s.T(), s.ctx, s.dir)
 }
 
-func (s *Suite) roleIDs() map[string]string {
-	roles, err := s.dir.Roles(s.ctx)
-	s.Require().NoError(err)
-	out := map[string]string{}
-	for _, r := range roles {
-		out[r.Name] = r.ID
-	}
-	return out
-}
+func (s *Suite) roleIDs() map[string]string { return MustRoleIDs(s.T(), s.ctx, s.dir) }
 
 // newOrg adds an empty organization.
 func (s *Suite) newOrg(name string) string {
-	o, err := s.dir.CreateOrganization(s.ctx, directory.NewOrganization{DisplayName: name})
-	s.Require().NoError(err)
-	return o.ID
+	return MustNewOrganization(s.T(), s.ctx, s.dir, name)
 }
 
 // createUser creates a user in org through the backend, failing the test on error.
 func (s *Suite) createUser(org, email string, roles ...string) *directory.User {
-	u, err := s.dir.CreateUser(s.ctx, directory.NewUser{OrganizationID: org, Email: email, Roles: roles})
-	s.Require().NoError(err)
-	return u
+	return MustCreateUser(s.T(), s.ctx, s.dir, org, email, roles...)
 }
 
 // secondWriter opens another handle on the backend's data, or skips.

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/suite"
 
 	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/directorytest"
 	"github.com/usergraph/usergraph/directory/sqlstore/postgrestest"
 )
 
@@ -125,45 +126,29 @@ func (s *storeSuite) rowCounts() map[string]int {
 }
 
 func (s *storeSuite) user(id string) *directory.User {
-	users, err := s.store.UsersByID(s.ctx, []string{id})
-	s.Require().NoError(err)
-	return users[0]
+	return directorytest.MustUser(s.T(), s.ctx, s.store, id)
 }
 
 func (s *storeSuite) memberships(userIDs ...string) [][]*directory.Membership {
-	ms, err := s.store.MembershipsByUser(s.ctx, userIDs)
-	s.Require().NoError(err)
-	return ms
+	return directorytest.MustMemberships(s.T(), s.ctx, s.store, userIDs...)
 }
 
 func (s *storeSuite) orgs() []*directory.Organization {
-	page, err := s.store.ListOrganizations(s.ctx, directory.PageQuery{First: 100})
-	s.Require().NoError(err)
-	s.Require().GreaterOrEqual(len(page.Items), 3)
-	return page.Items
+	return directorytest.MustOrganizations(s.T(), s.ctx, s.store)
 }
 
 func (s *storeSuite) roleIDs() map[string]string {
-	roles, err := s.store.Roles(s.ctx)
-	s.Require().NoError(err)
-	out := map[string]string{}
-	for _, r := range roles {
-		out[r.Name] = r.ID
-	}
-	return out
+	return directorytest.MustRoleIDs(s.T(), s.ctx, s.store)
 }
 
+// newOrg adds an empty organization.
 func (s *storeSuite) newOrg(name string) string {
-	o, err := s.store.CreateOrganization(s.ctx, directory.NewOrganization{DisplayName: name})
-	s.Require().NoError(err)
-	return o.ID
+	return directorytest.MustNewOrganization(s.T(), s.ctx, s.store, name)
 }
 
 // createUser creates a user in org through the store, failing the test on error.
 func (s *storeSuite) createUser(org, email string, roles ...string) *directory.User {
-	u, err := s.store.CreateUser(s.ctx, directory.NewUser{OrganizationID: org, Email: email, Roles: roles})
-	s.Require().NoError(err)
-	return u
+	return directorytest.MustCreateUser(s.T(), s.ctx, s.store, org, email, roles...)
 }
 
 func ptr[T any](v T) *T { return &v }
