@@ -55,10 +55,7 @@ func (p precheck) MutateOperationParameters(ctx context.Context, raw *graphql.Ra
 			return nil
 		}
 	}
-	if err := p.check(raw.Query); err != nil {
-		return err
-	}
-	return nil
+	return p.check(raw.Query)
 }
 
 func (p precheck) check(query string) *gqlerror.Error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"time"
 
@@ -130,11 +131,7 @@ func responseKey(caller auth.Caller, oc *graphql.OperationContext) ([sha256.Size
 	h := sha256.New()
 	for _, part := range [][]byte{who, []byte(oc.OperationName), []byte(oc.RawQuery), vars} {
 		// Length-prefixed, so that no two different tuples hash the same bytes.
-		var n [8]byte
-		for i := range n {
-			n[i] = byte(len(part) >> (8 * i))
-		}
-		h.Write(n[:])
+		h.Write(binary.AppendUvarint(nil, uint64(len(part))))
 		h.Write(part)
 	}
 	var key [sha256.Size]byte

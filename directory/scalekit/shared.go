@@ -47,16 +47,7 @@ type stamp struct {
 
 // stampOf reads the versions an answer depending on tag is fetched or served under.
 func (rc *readCache) stampOf(ctx context.Context, tag string) stamp {
-	s := stamp{localTag: rc.vers.get(tag), localAll: rc.vers.get(tagGlobal)}
-	if rc.shared == nil {
-		return s
-	}
-	vers, session, ok := rc.shared.Versions(ctx, tag, tagGlobal)
-	s.session = session
-	if ok {
-		s.shared, s.sharedTag, s.sharedAll = true, vers[0], vers[1]
-	}
-	return s
+	return rc.stamps(ctx, []string{tag})[0]
 }
 
 // sharedKey names an answer in the shared store: the same request under the same
@@ -84,7 +75,7 @@ func (rc *readCache) fromShared(ctx context.Context, kind Kind, key string, s st
 }
 
 // stamps reads what answers depending on each of tags would be fetched or served under
-// now, as stampOf does for one, with one look at the shared store for all of them.
+// now, with one look at the shared store for all of them.
 func (rc *readCache) stamps(ctx context.Context, tags []string) []stamp {
 	out := make([]stamp, len(tags))
 	all := rc.vers.get(tagGlobal)
