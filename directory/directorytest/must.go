@@ -2,7 +2,10 @@ package directorytest
 
 import (
 	"context"
+	"errors"
+	"strings"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/usergraph/usergraph/directory"
@@ -56,4 +59,21 @@ func MustCreateUser(t require.TestingT, ctx context.Context, d directory.Directo
 	u, err := d.CreateUser(ctx, directory.NewUser{OrganizationID: org, Email: email, Roles: roles})
 	require.NoError(t, err)
 	return u
+}
+
+// RequireRefused asserts that err is an InvalidInputError with a problem of code at field,
+// and that the problem says why.
+func RequireRefused(t require.TestingT, err error, code directory.ErrorCode, field ...string) {
+	if h, ok := t.(interface{ Helper() }); ok {
+		h.Helper()
+	}
+	var invalid *directory.InvalidInputError
+	require.True(t, errors.As(err, &invalid), "want an InvalidInputError, got %v", err)
+	for _, p := range invalid.Problems {
+		if strings.Join(p.Field, ".") == strings.Join(field, ".") && p.Code == code {
+			assert.NotEmpty(t, p.Message)
+			return
+		}
+	}
+	assert.Failf(t, "problem missing", "want %s at %v, got %+v", code, field, invalid.Problems)
 }

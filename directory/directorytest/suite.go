@@ -11,9 +11,7 @@ package directorytest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/suite"
@@ -127,15 +125,7 @@ func (s *Suite) exec(statement string) bool {
 // refused asserts that err is an InvalidInputError with a problem of that code at field.
 func (s *Suite) refused(err error, code directory.ErrorCode, field ...string) {
 	s.T().Helper()
-	var invalid *directory.InvalidInputError
-	s.Require().True(errors.As(err, &invalid), "want an InvalidInputError, got %v", err)
-	for _, p := range invalid.Problems {
-		if strings.Join(p.Field, ".") == strings.Join(field, ".") && p.Code == code {
-			s.NotEmpty(p.Message)
-			return
-		}
-	}
-	s.Failf("problem missing", "want %s at %v, got %+v", code, field, invalid.Problems)
+	RequireRefused(s.T(), err, code, field...)
 }
 
 // rowCounts counts the rows of every table, when the backend can (unchanged compares them

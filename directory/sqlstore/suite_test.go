@@ -3,10 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/suite"
@@ -100,15 +98,7 @@ func (s *storeSuite) scalar(dest any, query string, args ...any) {
 // refused asserts that err is an InvalidInputError with a problem of that code at field.
 func (s *storeSuite) refused(err error, code directory.ErrorCode, field ...string) {
 	s.T().Helper()
-	var invalid *directory.InvalidInputError
-	s.Require().True(errors.As(err, &invalid), "want an InvalidInputError, got %v", err)
-	for _, p := range invalid.Problems {
-		if strings.Join(p.Field, ".") == strings.Join(field, ".") && p.Code == code {
-			s.NotEmpty(p.Message)
-			return
-		}
-	}
-	s.Failf("problem missing", "want %s at %v, got %+v", code, field, invalid.Problems)
+	directorytest.RequireRefused(s.T(), err, code, field...)
 }
 
 // tables are every table of the schema but schema_migrations.
