@@ -182,7 +182,6 @@ func New(cfg Config) http.Handler {
 		limitPerCaller(cfg.RateLimit, cfg.RateBurst),
 		limitBody(cfg.MaxBodyBytes),
 		timeout(cfg.RequestTimeout),
-		admit(cfg.MaxConcurrentOperations),
 		loaders.Middleware(dir, cfg.Loaders),
 	))
 	play := playgroundFor(cfg.PlaygroundHeaders)
@@ -247,7 +246,7 @@ func pageCost(first *int, child int) int {
 func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Server {
 	srv := handler.New(schema)
 	// GET carries queries only; POST takes JSON; both answer as GraphQL over HTTP says.
-	srv.AddTransport(overHTTP{})
+	srv.AddTransport(overHTTP{slots: newAdmission(cfg.MaxConcurrentOperations)})
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	if cfg.Safelist != nil {
@@ -259,7 +258,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	}
 	// After the persisted-query extensions, which put the document in place, and before
 	// gqlgen parses and validates it.
-	srv.Use(precheck{maxAliases: cfg.MaxAliases, cache: queries})
+	srv.Use(precheck{maxAliases: cfg.MaxAliases, cache: queries, validation: newValidation(schema.Schema(), queries)})
 	srv.Use(queriesOnlyOverGET{})
 	srv.AroundResponses(capErrors)
 	srv.Use(introspectionPolicy{forUsers: cfg.Introspection})

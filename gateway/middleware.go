@@ -227,22 +227,3 @@ func loopbackHostsOnly(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
-
-// admit lets at most n requests through at once; the others wait for a turn until their
-// deadline (see Config.MaxConcurrentOperations).
-func admit(n int) func(http.Handler) http.Handler {
-	slots := make(chan struct{}, n)
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case slots <- struct{}{}:
-			case <-r.Context().Done():
-				w.Header().Set("Retry-After", "1")
-				writeGraphQLError(w, http.StatusServiceUnavailable, "the server is busy; retry later", CodeServerBusy, RequestID(r.Context()))
-				return
-			}
-			defer func() { <-slots }()
-			next.ServeHTTP(w, r)
-		})
-	}
-}

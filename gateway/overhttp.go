@@ -35,8 +35,8 @@ const (
 //   - the response's media type follows Accept, application/json when there is none.
 //
 // Everything else is gqlgen's executor: persisted queries, the error presenter, the
-// extensions.
-type overHTTP struct{}
+// extensions. An operation executes only once it has a turn of slots.
+type overHTTP struct{ slots admission }
 
 var _ graphql.Transport = overHTTP{}
 
@@ -54,7 +54,7 @@ func (overHTTP) Supports(r *http.Request) bool {
 	return false
 }
 
-func (overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	start := graphql.Now()
 	media := responseMediaType(r.Header.Get("Accept"))
 	w.Header().Set("Content-Type", media)
@@ -66,19 +66,27 @@ func (overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExe
 	raw.Headers = r.Header
 	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
-	ctx := r.Context()
+	ctx, invalid := withValidationErrors(r.Context())
 	opCtx, errs := exec.CreateOperationContext(ctx, raw)
 	if errs != nil {
+		if len(*invalid) > 0 {
+			errs = *invalid // validation refused with the first error; the client gets all
+		}
 		status := http.StatusOK
 		if media == mediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
 			status = http.StatusBadRequest
 		}
-		// A mutation that arrived over GET by its persisted hash (queriesOnlyOverGET) is
-		// refused as any GET mutation is: 405, whatever the media type.
 		for _, e := range errs {
-			if e.Extensions["code"] == CodeMethodNotAllowed {
+			switch e.Extensions["code"] {
+			case CodeMethodNotAllowed:
+				// A mutation that arrived over GET by its persisted hash
+				// (queriesOnlyOverGET) is refused as any GET mutation is: 405, whatever
+				// the media type.
 				status = http.StatusMethodNotAllowed
 				w.Header().Set("Allow", "POST")
+			case CodeServerBusy:
+				status = http.StatusServiceUnavailable
+				w.Header().Set("Retry-After", "1")
 			}
 		}
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
@@ -95,6 +103,13 @@ func (overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExe
 			return
 		}
 	}
+	if !t.slots.enter(ctx) {
+		w.Header().Set("Retry-After", "1")
+		busy := busy(ctx, "the server is busy; retry later")
+		writeRequestError(w, http.StatusServiceUnavailable, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlerror.List{busy}).Errors)
+		return
+	}
+	defer t.slots.leave()
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	writeBody(w, responses(ctx))
 }

@@ -31,11 +31,13 @@ const (
 // precheck refuses an oversized document before gqlgen parses and validates it: it counts
 // the document's tokens with gqlparser's lexer, which builds nothing, and refuses at the
 // limit; under it, it parses the document (linear in its size) and counts what it holds,
-// without expanding fragments (shapeLimit does that, after validation). A document found in
-// gqlgen's query cache passed all this before and is not looked at again.
+// without expanding fragments (shapeLimit does that, after validation), and then validates
+// it within the request's deadline (validation.go). A document found in gqlgen's query
+// cache passed all this before and is not looked at again.
 type precheck struct {
 	maxAliases int
 	cache      graphql.Cache[*ast.QueryDocument] // gqlgen's query cache: documents validated before
+	validation *validation
 }
 
 var _ interface {
@@ -55,19 +57,25 @@ func (p precheck) MutateOperationParameters(ctx context.Context, raw *graphql.Ra
 			return nil
 		}
 	}
-	return p.check(raw.Query)
+	doc, err := p.check(raw.Query)
+	if err != nil || doc == nil {
+		return err
+	}
+	return p.validation.run(ctx, raw.Query, doc)
 }
 
-func (p precheck) check(query string) *gqlerror.Error {
+// check refuses a document over the limits; under them it returns its parse, or nil for
+// a document that does not parse: gqlgen's own parse reports that with its position.
+func (p precheck) check(query string) (*ast.QueryDocument, *gqlerror.Error) {
 	if tooManyTokens(query) {
-		return refusal("the document has more than %d tokens", maxTokens)
+		return nil, refusal("the document has more than %d tokens", maxTokens)
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxTokens)
 	if err != nil {
 		if strings.Contains(err.Error(), "exceeded token limit") {
-			return refusal("the document has more than %d tokens", maxTokens)
+			return nil, refusal("the document has more than %d tokens", maxTokens)
 		}
-		return nil // a syntax error: gqlgen's own parse reports it with its position
+		return nil, nil
 	}
 	var c counts
 	for _, op := range doc.Operations {
@@ -80,13 +88,13 @@ func (p precheck) check(query string) *gqlerror.Error {
 	}
 	switch {
 	case c.selected > maxSelections:
-		return refusal("the document selects more than %d fields and fragments", maxSelections)
+		return nil, refusal("the document selects more than %d fields and fragments", maxSelections)
 	case c.directive > maxDirectives:
-		return refusal("the document uses more than %d directives", maxDirectives)
+		return nil, refusal("the document uses more than %d directives", maxDirectives)
 	case p.maxAliases > 0 && c.aliases > p.maxAliases:
-		return refusal("the document uses more than %d aliases", p.maxAliases)
+		return nil, refusal("the document uses more than %d aliases", p.maxAliases)
 	}
-	return nil
+	return doc, nil
 }
 
 // tooManyTokens reports whether query has more than maxTokens tokens, reading no further
