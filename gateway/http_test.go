@@ -217,6 +217,9 @@ func TestTransportErrorsAreCoded(t *testing.T) {
 			http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED"},
 		{"GET variables not JSON", httptest.NewRequest(http.MethodGet, "/graphql?"+url.Values{"query": {`{ roles { name } }`}, "variables": {"notjson"}}.Encode(), nil),
 			http.StatusBadRequest, "BAD_REQUEST"},
+		// A valid query, but a GET's URL is no place for 40 KiB: POST it.
+		{"GET over the URL limit", httptest.NewRequest(http.MethodGet, "/graphql?"+url.Values{"query": {`{ roles { name } }` + strings.Repeat(" ", 40<<10)}}.Encode(), nil),
+			http.StatusRequestURITooLong, "PAYLOAD_TOO_LARGE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := e.do(tc.req)

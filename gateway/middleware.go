@@ -149,6 +149,11 @@ func writeGraphQLError(w http.ResponseWriter, status int, message, code, request
 	})
 }
 
+// MaxGETQueryBytes bounds a GET's query string. GET carries queries for caches and
+// prefetchers, which are small; anything larger is a POST's. (usergraph's own server reads
+// at most 64 KiB of request line and headers; this holds wherever the handler is mounted.)
+const MaxGETQueryBytes = 32 << 10
+
 // checkTransport answers, with a coded GraphQL error, the requests that gqlgen's transports
 // would refuse with an uncoded one: other methods than GET and POST, POST bodies that are
 // not JSON, GET requests with undecodable variables, and mutations over GET (a GET must
@@ -166,6 +171,11 @@ func checkTransport(next http.Handler) http.Handler {
 				return
 			}
 		case http.MethodGet:
+			if len(r.URL.RawQuery) > MaxGETQueryBytes {
+				// Unescaping a 1 MiB URL alone costs 13 ms: refused unread.
+				writeGraphQLError(w, http.StatusRequestURITooLong, fmt.Sprintf("a GET's query string may hold at most %d KiB; POST the document", MaxGETQueryBytes>>10), CodePayloadTooLarge, id)
+				return
+			}
 			ctx := context.WithValue(r.Context(), overGETKey{}, true)
 			q, err := url.ParseQuery(r.URL.RawQuery)
 			if err == nil { // else the transport refuses it with its message
