@@ -10,7 +10,7 @@ import (
 // identical reads and its concurrency limit. It implements scalekit.Observer.
 type ScalekitMetrics struct {
 	hits, misses, evictions, coalesced *prometheus.CounterVec
-	sharedHits                         *prometheus.CounterVec
+	sharedHits, refreshes              *prometheus.CounterVec
 	invalidations                      *prometheus.CounterVec
 	limit                              prometheus.Gauge
 }
@@ -34,6 +34,9 @@ func NewScalekitMetrics(m *Metrics) *ScalekitMetrics {
 		sharedHits: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "usergraph_cache_shared_hits_total", Help: "Cache hits (counted in usergraph_cache_hits_total too) answered from the replicas' shared Redis store rather than this process's memory, by kind.",
 		}, kind)),
+		refreshes: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "usergraph_cache_refreshes_total", Help: "Entries fetched again in the background because they were read in the last fifth of their TTL, by kind.",
+		}, kind)),
 		coalesced: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "usergraph_scalekit_coalesced_reads_total", Help: "Scalekit reads that shared one call with identical reads in flight, by kind.",
 		}, kind)),
@@ -45,7 +48,7 @@ func NewScalekitMetrics(m *Metrics) *ScalekitMetrics {
 		})),
 	}
 	for _, k := range scalekit.Kinds {
-		for _, v := range []*prometheus.CounterVec{s.hits, s.misses, s.evictions, s.coalesced, s.sharedHits} {
+		for _, v := range []*prometheus.CounterVec{s.hits, s.misses, s.evictions, s.coalesced, s.sharedHits, s.refreshes} {
 			v.WithLabelValues(string(k))
 		}
 	}
@@ -55,7 +58,10 @@ func NewScalekitMetrics(m *Metrics) *ScalekitMetrics {
 	return s
 }
 
-func (s *ScalekitMetrics) CacheHit(k scalekit.Kind)     { s.hits.WithLabelValues(string(k)).Inc() }
+func (s *ScalekitMetrics) CacheHit(k scalekit.Kind) { s.hits.WithLabelValues(string(k)).Inc() }
+func (s *ScalekitMetrics) CacheRefreshed(k scalekit.Kind) {
+	s.refreshes.WithLabelValues(string(k)).Inc()
+}
 func (s *ScalekitMetrics) CacheMiss(k scalekit.Kind)    { s.misses.WithLabelValues(string(k)).Inc() }
 func (s *ScalekitMetrics) CacheEvicted(k scalekit.Kind) { s.evictions.WithLabelValues(string(k)).Inc() }
 func (s *ScalekitMetrics) SharedHit(k scalekit.Kind)    { s.sharedHits.WithLabelValues(string(k)).Inc() }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -68,6 +69,9 @@ type Observer interface {
 	// shared store (Shared) rather than this process's memory.
 	SharedHit(kind Kind)
 	Coalesced(kind Kind)
+	// CacheRefreshed counts the entries fetched again in the background because a hit came
+	// in the last fifth of their life (entry.refreshAt).
+	CacheRefreshed(kind Kind)
 	ConcurrencyLimit(limit int)
 }
 
@@ -79,6 +83,7 @@ func (nopObserver) CacheEvicted(Kind)       {}
 func (nopObserver) CacheInvalidated(string) {}
 func (nopObserver) SharedHit(Kind)          {}
 func (nopObserver) Coalesced(Kind)          {}
+func (nopObserver) CacheRefreshed(Kind)     {}
 func (nopObserver) ConcurrencyLimit(int)    {}
 
 // Tags that entries depend on besides their own.
@@ -98,6 +103,17 @@ type entry struct {
 	stamp   stamp
 	life    time.Duration // from the time it is stored
 	expires time.Time     // when that life ends, which a request's reads remember
+	// refreshAt starts the last fifth of its life: a hit after it fetches the answer again
+	// in the background (once: refreshing), so a read entry is replaced before it expires
+	// and no request waits for Scalekit for it. Caffeine's refreshAfterWrite, which serves
+	// nothing older than the TTL (unlike stale-while-revalidate).
+	refreshAt  time.Time
+	refreshing atomic.Bool
+}
+
+// refreshAfter is when an answer fetched at fetched with a life of ttl starts refreshing.
+func refreshAfter(fetched time.Time, ttl time.Duration) time.Time {
+	return fetched.Add(ttl - ttl/5)
 }
 
 // versions counts the bumps of each tag. Tags that were never bumped are at 0 and take no
@@ -276,10 +292,32 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 	if !cached || bypass {
 		reads.bypass()
 	}
+	fly := func() <-chan singleflight.Result {
+		// The flight's key holds the versions: a read that starts after a write returned
+		// never joins a fetch that started before it.
+		flight := key + "@" + formatVersion(s.session) + "." + formatVersion(s.localTag) + "." + formatVersion(s.localAll) +
+			"." + sharedKey("", s)
+		return rc.flights.DoChan(flight, func() (any, error) {
+			fetched := time.Now()
+			// The shared fetch must not die with the first caller's request.
+			ctx := context.WithoutCancel(ctx)
+			resp, err := fetch(ctx)
+			if err == nil && cached && resp.status == http.StatusOK {
+				rc.store.Set(key, &entry{kind: kind, body: resp.body, stamp: s, life: ttl, expires: fetched.Add(ttl),
+					refreshAt: refreshAfter(fetched, ttl)})
+				rc.toShared(ctx, key, s, resp.body, ttl)
+			}
+			return fetchedResponse{resp, fetched}, err
+		})
+	}
 	if cached && !bypass {
 		if e, ok := rc.store.GetIfPresent(key); ok && e.stamp == s {
 			rc.observer.CacheHit(kind)
 			reads.add(tag, s, e.expires)
+			if time.Now().After(e.refreshAt) && e.refreshing.CompareAndSwap(false, true) {
+				rc.observer.CacheRefreshed(kind)
+				fly() // its answer replaces the entry; a failure leaves it to expire
+			}
 			return &response{status: http.StatusOK, body: e.body}, nil
 		}
 		if body, expires, ok := rc.fromShared(ctx, kind, key, s); ok {
@@ -289,23 +327,8 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 		}
 		rc.observer.CacheMiss(kind)
 	}
-	// The flight's key holds the versions: a read that starts after a write returned never
-	// joins a fetch that started before it.
-	flight := key + "@" + formatVersion(s.session) + "." + formatVersion(s.localTag) + "." + formatVersion(s.localAll) +
-		"." + sharedKey("", s)
-	ch := rc.flights.DoChan(flight, func() (any, error) {
-		fetched := time.Now()
-		// The shared fetch must not die with the first caller's request.
-		ctx := context.WithoutCancel(ctx)
-		resp, err := fetch(ctx)
-		if err == nil && cached && resp.status == http.StatusOK {
-			rc.store.Set(key, &entry{kind: kind, body: resp.body, stamp: s, life: ttl, expires: fetched.Add(ttl)})
-			rc.toShared(ctx, key, s, resp.body, ttl)
-		}
-		return fetchedResponse{resp, fetched}, err
-	})
 	select {
-	case res := <-ch:
+	case res := <-fly():
 		if res.Shared {
 			rc.observer.Coalesced(kind)
 		}

@@ -74,6 +74,28 @@ func TestEntriesExpireAfterTheirTTL(t *testing.T) {
 	}, 5*time.Second, 50*time.Millisecond, "an expired entry is fetched again")
 }
 
+// An entry read in the last fifth of its TTL is fetched again in the background, so one
+// that is read keeps being served from memory past its first TTL and no request waits for
+// Scalekit when it expires; one not read expires as before.
+func TestReadEntriesAreRefreshedBeforeTheyExpire(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	const ttl = 3 * time.Second
+	c := newClient(t, fake, cached(ttl))
+	id := fake.UserIDByEmail("wile.coyote@acme.test")
+	start := time.Now()
+	givenName(t, c, id)
+	fetched := fake.Calls()
+
+	time.Sleep(time.Until(start.Add(ttl * 17 / 20))) // in the last fifth
+	givenName(t, c, id)
+	require.Eventually(t, func() bool { return fake.Calls() == fetched+1 }, 2*time.Second, 10*time.Millisecond,
+		"a hit in the last fifth of the TTL fetches the entry again, in the background")
+
+	time.Sleep(time.Until(start.Add(ttl + ttl/10))) // past the first answer's TTL
+	assert.Equal(t, "Wile", givenName(t, c, id))
+	assert.Equal(t, fetched+1, fake.Calls(), "the refreshed entry answers past the first TTL")
+}
+
 // A write through the client makes every answer it may have changed stale before it
 // returns: the user, the member pages that embed the user, and lookups.
 func TestAWriteIsSeenByEveryReadThatStartsAfterIt(t *testing.T) {
