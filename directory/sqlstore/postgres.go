@@ -106,19 +106,24 @@ var postgresDialect = (&dialect{
 	// migrateLock's key is any constant, as long as every build uses the same one.
 	migrateLock: `SELECT pg_advisory_xact_lock(8463219666795520368)`, // 0x75736572_67726170, "usergrap"
 	// The queries come as four parallel arrays (organization, status or '', position after
-	// which the page starts, limit), unnested together. The total of each query is computed
-	// once (the CTE is MATERIALIZED), each page is a LATERAL sub-select cut at its own
+	// which the page starts, limit), unnested together. The totals are counted once per
+	// distinct organization and status of the batch (the CTE is MATERIALIZED: ten pages of
+	// one organization count it once), each page is a LATERAL sub-select cut at its own
 	// limit, and the outer join keeps a row for queries whose page is empty so that their
 	// total still comes back.
 	membersSQL: func(membershipColumns string) string {
 		return `WITH q AS MATERIALIZED (
-	SELECT k.n - 1 AS qi, k.org, k.status, k.after, k.lim,
-		(SELECT count(*) FROM memberships AS c
-			WHERE c.organization_id = k.org AND (k.status = '' OR c.status = k.status)) AS total
+	SELECT k.n - 1 AS qi, k.org, k.status, k.after, k.lim
 	FROM unnest(?::text[], ?::text[], ?::text[], ?::int[]) WITH ORDINALITY AS k (org, status, after, lim, n)
+), totals AS MATERIALIZED (
+	SELECT d.org, d.status,
+		(SELECT count(*) FROM memberships AS c
+			WHERE c.organization_id = d.org AND (d.status = '' OR c.status = d.status)) AS total
+	FROM (SELECT DISTINCT org, status FROM q) AS d
 )
-SELECT q.qi, q.total, ` + membershipColumns + `
-FROM q LEFT JOIN LATERAL (
+SELECT q.qi, t.total, ` + membershipColumns + `
+FROM q JOIN totals AS t ON t.org IS NOT DISTINCT FROM q.org AND t.status IS NOT DISTINCT FROM q.status
+LEFT JOIN LATERAL (
 	SELECT p.* FROM memberships AS p
 	WHERE p.organization_id = q.org AND (q.status = '' OR p.status = q.status) AND p.user_id > q.after
 	ORDER BY p.user_id

@@ -143,30 +143,44 @@ var sqliteDialect = (&dialect{
 		version    INTEGER PRIMARY KEY,
 		applied_at TEXT NOT NULL
 	) STRICT`,
-	// Each query is an object of the JSON array bound to it; its index is "qi". The total
-	// of each query is computed once (the CTE is MATERIALIZED, so the count does not run
-	// again for every row), the page rows are numbered per query and cut at the query's
-	// limit, and the outer join keeps a row for queries whose page is empty so that their
-	// total still comes back.
+	// Each query is an object of the JSON array bound to it; its index is "qi". SQLite
+	// refuses a LIMIT that refers to the outer row, so a page is walked instead: "page" starts
+	// at each query's cursor and steps to the next member's user id by one index seek
+	// (memberships_by_organization, or memberships_by_organization_status for a status
+	// filter), up to the query's limit; a step finding nothing ends the walk, and the first
+	// step's row stays even then (with a NULL user id), so that every query gets a row and its
+	// total. A page thus reads its own rows' index entries and nothing after them. The totals
+	// are counted once per distinct organization and status of the batch (ten pages of one
+	// organization count it once), and each query's first step carries its total along.
 	membersSQL: func(membershipColumns string) string {
-		return `WITH q AS MATERIALIZED (
+		next := func(after string) string {
+			return `CASE WHEN p.status = '' THEN (SELECT n.user_id FROM memberships AS n
+			WHERE n.organization_id = p.org AND n.user_id > ` + after + ` ORDER BY n.user_id LIMIT 1)
+		ELSE (SELECT n.user_id FROM memberships AS n
+			WHERE n.organization_id = p.org AND n.status = p.status AND n.user_id > ` + after + `
+			ORDER BY n.user_id LIMIT 1) END`
+		}
+		return `WITH RECURSIVE q AS MATERIALIZED (
 	SELECT k.key AS qi, k.value ->> 'org' AS org, k.value ->> 'status' AS status,
-		k.value ->> 'after' AS after, k.value ->> 'limit' AS lim,
-		(SELECT count(*) FROM memberships AS c
-			WHERE c.organization_id = k.value ->> 'org'
-			AND (k.value ->> 'status' = '' OR c.status = k.value ->> 'status')) AS total
+		k.value ->> 'after' AS after, k.value ->> 'limit' AS lim
 	FROM json_each(?) AS k
-), ranked AS (
-	SELECT q.qi, m.user_id, m.organization_id,
-		row_number() OVER (PARTITION BY q.qi ORDER BY m.user_id) AS rn
-	FROM q JOIN memberships AS m ON m.organization_id = q.org
-		AND (q.status = '' OR m.status = q.status) AND m.user_id > q.after
+), totals AS MATERIALIZED (
+	SELECT d.org, d.status, CASE WHEN d.status = ''
+		THEN (SELECT count(*) FROM memberships AS c WHERE c.organization_id = d.org)
+		ELSE (SELECT count(*) FROM memberships AS c WHERE c.organization_id = d.org AND c.status = d.status) END AS total
+	FROM (SELECT DISTINCT org, status FROM q) AS d
+), page (qi, org, status, lim, total, n, user_id) AS (
+	SELECT p.qi, p.org, p.status, p.lim, t.total, 1, ` + next(`p.after`) + `
+	FROM q AS p JOIN totals AS t ON t.org IS p.org AND t.status IS p.status
+	UNION ALL
+	SELECT p.qi, p.org, p.status, p.lim, p.total, p.n + 1, ` + next(`p.user_id`) + `
+	FROM page AS p WHERE p.user_id IS NOT NULL AND p.n < p.lim
 )
-SELECT q.qi, q.total, ` + membershipColumns + `
-FROM q
-LEFT JOIN ranked AS p ON p.qi = q.qi AND p.rn <= q.lim
-LEFT JOIN memberships AS m ON m.user_id = p.user_id AND m.organization_id = p.organization_id
-ORDER BY q.qi, p.user_id`
+SELECT p.qi, p.total, ` + membershipColumns + `
+FROM page AS p
+LEFT JOIN memberships AS m ON m.user_id = p.user_id AND m.organization_id = p.org
+WHERE p.n = 1 OR p.user_id IS NOT NULL
+ORDER BY p.qi, p.n`
 	},
 	membersArgs: func(qs []membersArg) []any {
 		b, err := json.Marshal(qs)
