@@ -11,7 +11,8 @@
 # WORKLOADS (default "hotuser randomuser deep userspage"), CLIENTS (default "1 64").
 # Everything listens on 127.0.0.1 with free ports and is stopped at the end. Each round
 # starts with one cold deep query per server ("deep-cold": wall time of the first deep
-# query on a fresh process, in ms).
+# query on a fresh process, in ms). NO_RESPONSE_CACHE=1 also measures a second usergraph
+# with USERGRAPH_RESPONSE_CACHE=false ("usergraph-norc"): every request runs its resolvers.
 set -euo pipefail
 peer=${1:?usage: $0 PATH_TO_APOLLO_PEER [OUT_FILE]}
 out=${2:-/dev/stdout}
@@ -44,6 +45,15 @@ for lat in $LATENCIES; do
       USERGRAPH_RATE_LIMIT=0 "$work/usergraph" -addr 127.0.0.1:0 >"$work/ug.log" 2>&1) & ug=$!; pids+=($ug)
   wait_for "$work/ug.log" "usergraph listening"
   ugport=$(grep -o 'localhost:[0-9]*' "$work/ug.log" | head -1 | cut -d: -f2)
+  servers="usergraph apollo"
+  if [ "${NO_RESPONSE_CACHE:-}" = 1 ]; then
+    rm -f "$work/norc.log"; mkdir -p "$work/norc"
+    (cd "$work/norc" && exec env $(cat "$work/fake.env") USERGRAPH_TOKEN_AUDIENCE='*' USERGRAPH_API_KEYS="bench:$hash" \
+        USERGRAPH_RATE_LIMIT=0 USERGRAPH_RESPONSE_CACHE=false "$work/usergraph" -addr 127.0.0.1:0 >"$work/norc.log" 2>&1) & norc=$!; pids+=($norc)
+    wait_for "$work/norc.log" "usergraph listening"
+    norcport=$(grep -o 'localhost:[0-9]*' "$work/norc.log" | head -1 | cut -d: -f2)
+    servers="usergraph usergraph-norc apollo"
+  fi
   (cd "$peer" && exec env $(cat "$work/fake.env") PORT=0 PEER_API_KEY="$peerkey" NODE_ENV=production node src/index.js >"$work/peer.out" 2>"$work/peer.log") & ap=$!; pids+=($ap)
   wait_for "$work/peer.out" "127.0.0.1:"
   apport=$(head -1 "$work/peer.out" | cut -d: -f2)
@@ -52,8 +62,15 @@ for lat in $LATENCIES; do
   org=$(curl -s -H "X-API-Key: $key" -H 'Content-Type: application/json' \
     -d '{"query":"{ organizations(first: 1) { nodes { id } } }"}' "http://127.0.0.1:$ugport/graphql" | grep -o 'org_[A-Za-z0-9]*' | head -1)
   deep=$(printf '{"query":"query Deep($org: ID!) { organization(id: $org) { displayName members(first: 100) { totalCount nodes { status user { email profile { name } memberships { status organization { displayName } roles { name permissions { name } } } } } } } }","variables":{"org":"%s"}}' "$org")
-  for s in usergraph apollo; do
-    if [ $s = usergraph ]; then url="http://127.0.0.1:$ugport/graphql" auth="X-API-Key: $key"; else url="http://127.0.0.1:$apport/graphql" auth="Authorization: Bearer $peerkey"; fi
+  target() { # sets url, auth, pid and the loadtest's credential variable for server $1
+    case $1 in
+      usergraph) url="http://127.0.0.1:$ugport/graphql" auth="X-API-Key: $key" pid=$ug cred="LOADTEST_API_KEY=$key" ;;
+      usergraph-norc) url="http://127.0.0.1:$norcport/graphql" auth="X-API-Key: $key" pid=$norc cred="LOADTEST_API_KEY=$key" ;;
+      apollo) url="http://127.0.0.1:$apport/graphql" auth="Authorization: Bearer $peerkey" pid=$ap cred="LOADTEST_TOKEN=$peerkey" ;;
+    esac
+  }
+  for s in $servers; do
+    target $s
     curl -s -H "$auth" -H 'Content-Type: application/json' -d '{"query":"{ organizations(first: 1) { nodes { id } } }"}' "$url" >/dev/null
     ms=$(curl -s -o "$work/cold.json" -w '%{time_total}' -H "$auth" -H 'Content-Type: application/json' -d "$deep" "$url" | awk '{printf "%.1f", $1*1000}')
     ok=$(grep -c '"members"' "$work/cold.json" || true)
@@ -61,14 +78,16 @@ for lat in $LATENCIES; do
   done
   for wl in $WORKLOADS; do
     for c in $CLIENTS; do
-      # Side by side: usergraph, then the reference, on the same fake, one after the other.
-      LOADTEST_API_KEY=$key "$work/loadtest" -url "http://127.0.0.1:$ugport/graphql" -query "$wl" -clients "$c" \
-        -duration "${DURATION}s" -warmup "${WARMUP}s" -json -pid "$ug" -scalekit-counters "$fake/_fake/counters" \
-        -metrics "http://127.0.0.1:$ugport/metrics" 2>>"$work/loadtest.log" | sed "s/^{/{\"server\":\"usergraph\",\"latency\":\"$lat\",/" >>"$out" || true
-      LOADTEST_TOKEN=$peerkey "$work/loadtest" -url "http://127.0.0.1:$apport/graphql" -query "$wl" -clients "$c" \
-        -duration "${DURATION}s" -warmup "${WARMUP}s" -json -pid "$ap" -scalekit-counters "$fake/_fake/counters" \
-        2>>"$work/loadtest.log" | sed "s/^{/{\"server\":\"apollo\",\"latency\":\"$lat\",/" >>"$out" || true
+      # Side by side: each server in turn, on the same fake, one after the other.
+      for s in $servers; do
+        target $s
+        metrics=()
+        [ $s = apollo ] || metrics=(-metrics "${url%/graphql}/metrics")
+        env "$cred" "$work/loadtest" -url "$url" -query "$wl" -clients "$c" \
+          -duration "${DURATION}s" -warmup "${WARMUP}s" -json -pid "$pid" -scalekit-counters "$fake/_fake/counters" \
+          "${metrics[@]}" 2>>"$work/loadtest.log" | sed "s/^{/{\"server\":\"$s\",\"latency\":\"$lat\",/" >>"$out" || true
+      done
     done
   done
-  kill "$ug" "$ap" "${pids[0]}"; wait "$ug" "$ap" "${pids[0]}" 2>/dev/null || true; pids=()
+  kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true; pids=()
 done
