@@ -306,6 +306,9 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 				rc.store.Set(key, &entry{kind: kind, body: resp.body, stamp: s, life: ttl, expires: fetched.Add(ttl),
 					refreshAt: refreshAfter(fetched, ttl)})
 				rc.toShared(ctx, key, s, resp.body, ttl)
+				if kind == KindUsers {
+					rc.primeUsers(ctx, s, fetched, resp.body)
+				}
 			}
 			return fetchedResponse{resp, fetched}, err
 		})
