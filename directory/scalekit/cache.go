@@ -248,6 +248,24 @@ func freshReads(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noCacheKey{}, true)
 }
 
+// worthFetching tells whether a read ahead of r would keep anything (readahead.go): its
+// kind is cached and this process holds no current answer to it. It counts no hit or miss.
+func (rc *readCache) worthFetching(r request) bool {
+	kind, tag := classify(r.path)
+	if rc.store == nil || rc.ttl[kind] <= 0 {
+		return false
+	}
+	e, ok := rc.store.GetIfPresent(cacheKey(r))
+	return !ok || e.stamp != rc.stampOf(context.Background(), tag)
+}
+
+func cacheKey(r request) string {
+	if len(r.query) > 0 {
+		return r.path + "?" + r.query.Encode()
+	}
+	return r.path
+}
+
 // fetchedResponse is a flight's answer and when its fetch started, which is how old every
 // caller sharing it must count it.
 type fetchedResponse struct {
@@ -258,10 +276,7 @@ type fetchedResponse struct {
 // get answers a GET from the cache, or fetches it once for every caller asking at the same
 // time under the same versions.
 func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.Context) (*response, error)) (*response, error) {
-	key := r.path
-	if len(r.query) > 0 {
-		key += "?" + r.query.Encode()
-	}
+	key := cacheKey(r)
 	kind, tag := classify(r.path)
 	ttl := rc.ttl[kind]
 	cached := rc.store != nil && ttl > 0
