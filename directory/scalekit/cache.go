@@ -266,11 +266,13 @@ func cacheKey(r request) string {
 	return r.path
 }
 
-// fetchedResponse is a flight's answer and when its fetch started, which is how old every
-// caller sharing it must count it.
+// fetchedResponse is a flight's answer and when it stops being current by TTL (counted
+// from when its fetch started, for every caller sharing it). kept: the answer was already
+// in the cache when the flight began.
 type fetchedResponse struct {
 	*response
-	fetched time.Time
+	expires time.Time
+	kept    bool
 }
 
 // get answers a GET from the cache, or fetches it once for every caller asking at the same
@@ -309,6 +311,13 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 	flight := key + "@" + formatVersion(s.session) + "." + formatVersion(s.localTag) + "." + formatVersion(s.localAll) +
 		"." + sharedKey("", s)
 	ch := rc.flights.DoChan(flight, func() (any, error) {
+		// A fetch under the same versions may have finished between this read's look at the
+		// cache and now (often a read ahead's, readahead.go): its answer is this read's.
+		if cached && !bypass {
+			if e, ok := rc.store.GetIfPresent(key); ok && e.stamp == s {
+				return fetchedResponse{&response{status: http.StatusOK, body: e.body}, e.expires, true}, nil
+			}
+		}
 		fetched := time.Now()
 		// The shared fetch must not die with the first caller's request.
 		ctx := context.WithoutCancel(ctx)
@@ -317,7 +326,7 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 			rc.store.Set(key, &entry{kind: kind, body: resp.body, stamp: s, life: ttl, expires: fetched.Add(ttl)})
 			rc.toShared(ctx, key, s, resp.body, ttl)
 		}
-		return fetchedResponse{resp, fetched}, err
+		return fetchedResponse{resp, fetched.Add(ttl), false}, err
 	})
 	select {
 	case res := <-ch:
@@ -331,8 +340,12 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 			return nil, res.Err
 		}
 		fr := res.Val.(fetchedResponse)
+		if fr.kept && bypass {
+			// A read-modify-write that joined a flight answered from the cache asks itself.
+			return fetch(ctx)
+		}
 		if cached && !bypass {
-			reads.add(tag, s, fr.fetched.Add(ttl))
+			reads.add(tag, s, fr.expires)
 		}
 		return fr.response, nil
 	case <-ctx.Done():
