@@ -2,6 +2,7 @@ package scalekit
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
@@ -65,7 +66,10 @@ func (c *Client) aheadOfOrganization(ctx context.Context, orgID string) {
 	}
 	r := userPageRequest(memberListPath(orgID), "", "", listPageSize) // members' first page
 	c.ahead(r, func(resp *response) {
-		if page, err := decode[userPage](resp, "user list"); err == nil {
+		var page struct {
+			Users []userRefs `json:"users"`
+		}
+		if json.Unmarshal(resp.body, &page) == nil {
 			c.aheadOfMembers(want, page.Users)
 		}
 	})
@@ -73,13 +77,16 @@ func (c *Client) aheadOfOrganization(ctx context.Context, orgID string) {
 
 // aheadOfMembers starts reading what the request reads of a member list's users: their
 // records (while lists are not trusted), their memberships' organizations and the roles.
-func (c *Client) aheadOfMembers(want directory.ReadAhead, users []wireUser) {
+func (c *Client) aheadOfMembers(want directory.ReadAhead, users []userRefs) {
 	if want.MemberMemberships && !c.lists.trusted() {
 		for i := range users {
 			if plausibleID(users[i].ID, "usr_") {
 				c.ahead(get(userPath(users[i].ID)), func(resp *response) {
-					if env, err := decode[userEnvelope](resp, "user"); err == nil && env.User != nil {
-						c.aheadOfUser(want, env.User)
+					var env struct {
+						User userRefs `json:"user"`
+					}
+					if json.Unmarshal(resp.body, &env) == nil {
+						c.aheadOfUser(want, &env.User)
 					}
 				})
 			}
@@ -99,7 +106,7 @@ func (c *Client) aheadOfMembers(want directory.ReadAhead, users []wireUser) {
 
 // aheadOfUser starts reading the organizations of a user's memberships, if the request
 // reads them.
-func (c *Client) aheadOfUser(want directory.ReadAhead, u *wireUser) {
+func (c *Client) aheadOfUser(want directory.ReadAhead, u *userRefs) {
 	if !want.MembershipOrganizations {
 		return
 	}
@@ -108,6 +115,15 @@ func (c *Client) aheadOfUser(want directory.ReadAhead, u *wireUser) {
 			c.ahead(get(organizationPath(m.OrganizationID)), nil)
 		}
 	}
+}
+
+// userRefs is what reading ahead needs of a user's record: its id and the organizations
+// of its memberships (decoding only these costs less than the whole record).
+type userRefs struct {
+	ID          string `json:"id"`
+	Memberships []struct {
+		OrganizationID string `json:"organization_id"`
+	} `json:"memberships"`
 }
 
 // catalogueFresh tells whether the role catalogue is kept and young enough to be used.
