@@ -278,6 +278,8 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 		// above see a reused answer like any other.
 		srv.Use(newResponseCache(cfg.ResponseCache, cfg.Metrics.ResponseCache()))
 	}
+	// Inside the response cache: a reused answer reads nothing, so nothing is read ahead.
+	srv.Use(readAhead{})
 	srv.SetErrorPresenter(PresentError(cfg.Logger))
 	srv.SetRecoverFunc(recoverResolver(cfg.Logger))
 	return srv

@@ -169,7 +169,7 @@ func (g guard) organizations(ctx context.Context, keys []string, fetch func(cont
 	if err != nil {
 		return nil, err
 	}
-	orgs, err := fetch(ctx, keys)
+	orgs, err := fetch(s.readAhead(ctx), keys)
 	if s.all || orgs == nil {
 		return orgs, err
 	}

@@ -58,6 +58,18 @@ func (s *scope) member(orgID string) bool {
 
 func (s *scope) admin(orgID string) bool { return s.all || s.orgs[orgID] }
 
+// readAhead keeps what the backend may read ahead for the request (directory.ReadAhead) to
+// the organizations the caller holds and their members: the backend reads ahead only what
+// the caller's own reads would read, never what this policy would then hide.
+func (s *scope) readAhead(ctx context.Context) context.Context {
+	r := directory.ReadAheadFrom(ctx)
+	if s.all || !r.Any() {
+		return ctx
+	}
+	r.Within = s.member
+	return directory.WithReadAhead(ctx, r)
+}
+
 // readsOrganization: the caller's organizations, and those it is invited to.
 func (s *scope) readsOrganization(orgID string) bool { return s.member(orgID) || s.invited[orgID] }
 

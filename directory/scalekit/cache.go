@@ -264,20 +264,37 @@ func freshReads(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noCacheKey{}, true)
 }
 
-// fetchedResponse is a flight's answer and when its fetch started, which is how old every
-// caller sharing it must count it.
+// worthFetching tells whether a read ahead of r would keep anything (readahead.go): its
+// kind is cached and this process holds no current answer to it. It counts no hit or miss.
+func (rc *readCache) worthFetching(r request) bool {
+	kind, tag := classify(r.path)
+	if rc.store == nil || rc.ttl[kind] <= 0 {
+		return false
+	}
+	e, ok := rc.store.GetIfPresent(cacheKey(r))
+	return !ok || e.stamp != rc.stampOf(context.Background(), tag)
+}
+
+func cacheKey(r request) string {
+	if len(r.query) > 0 {
+		return r.path + "?" + r.query.Encode()
+	}
+	return r.path
+}
+
+// fetchedResponse is a flight's answer and when it stops being current by TTL (counted
+// from when its fetch started, for every caller sharing it). kept: the answer was already
+// in the cache when the flight began.
 type fetchedResponse struct {
 	*response
-	fetched time.Time
+	expires time.Time
+	kept    bool
 }
 
 // get answers a GET from the cache, or fetches it once for every caller asking at the same
 // time under the same versions.
 func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.Context) (*response, error)) (*response, error) {
-	key := r.path
-	if len(r.query) > 0 {
-		key += "?" + r.query.Encode()
-	}
+	key := cacheKey(r)
 	kind, tag := classify(r.path)
 	ttl := rc.ttl[kind]
 	cached := rc.store != nil && ttl > 0
@@ -292,12 +309,21 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 	if !cached || bypass {
 		reads.bypass()
 	}
-	fly := func() <-chan singleflight.Result {
+	// fly fetches the answer once for every read under the same versions; refresh: the
+	// entry it replaces is still current (refreshAt), so it is fetched anyway.
+	fly := func(refresh bool) <-chan singleflight.Result {
 		// The flight's key holds the versions: a read that starts after a write returned
 		// never joins a fetch that started before it.
 		flight := key + "@" + formatVersion(s.session) + "." + formatVersion(s.localTag) + "." + formatVersion(s.localAll) +
 			"." + sharedKey("", s)
 		return rc.flights.DoChan(flight, func() (any, error) {
+			// A fetch under the same versions may have finished between this read's look at
+			// the cache and now (often a read ahead's, readahead.go): its answer is this read's.
+			if cached && !bypass && !refresh {
+				if e, ok := rc.store.GetIfPresent(key); ok && e.stamp == s {
+					return fetchedResponse{&response{status: http.StatusOK, body: e.body}, e.expires, true}, nil
+				}
+			}
 			fetched := time.Now()
 			// The shared fetch must not die with the first caller's request.
 			ctx := context.WithoutCancel(ctx)
@@ -310,7 +336,7 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 					rc.primeUsers(ctx, s, fetched, resp.body)
 				}
 			}
-			return fetchedResponse{resp, fetched}, err
+			return fetchedResponse{resp, fetched.Add(ttl), false}, err
 		})
 	}
 	if cached && !bypass {
@@ -319,7 +345,7 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 			reads.add(tag, s, e.expires)
 			if time.Now().After(e.refreshAt) && e.refreshing.CompareAndSwap(false, true) {
 				rc.observer.CacheRefreshed(kind)
-				fly() // its answer replaces the entry; a failure leaves it to expire
+				fly(true) // its answer replaces the entry; a failure leaves it to expire
 			}
 			return &response{status: http.StatusOK, body: e.body}, nil
 		}
@@ -331,7 +357,7 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 		rc.observer.CacheMiss(kind)
 	}
 	select {
-	case res := <-fly():
+	case res := <-fly(false):
 		if res.Shared {
 			rc.observer.Coalesced(kind)
 		}
@@ -342,8 +368,12 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 			return nil, res.Err
 		}
 		fr := res.Val.(fetchedResponse)
+		if fr.kept && bypass {
+			// A read-modify-write that joined a flight answered from the cache asks itself.
+			return fetch(ctx)
+		}
 		if cached && !bypass {
-			reads.add(tag, s, fr.fetched.Add(ttl))
+			reads.add(tag, s, fr.expires)
 		}
 		return fr.response, nil
 	case <-ctx.Done():

@@ -2,6 +2,7 @@ package scalekit_test
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,4 +168,38 @@ func TestIdenticalReadsInFlightShareOneCall(t *testing.T) {
 		wg.Wait()
 		assert.Equal(t, before+1, fake.Calls(), "20 identical reads in flight, one call")
 	}
+}
+
+// missObserver runs onMiss at the first miss, when a read has missed the cache and not
+// yet fetched.
+type missObserver struct {
+	missed atomic.Bool
+	onMiss func()
+}
+
+func (o *missObserver) CacheMiss(scalekit.Kind) {
+	if !o.missed.Swap(true) {
+		o.onMiss()
+	}
+}
+func (*missObserver) CacheHit(scalekit.Kind)       {}
+func (*missObserver) CacheEvicted(scalekit.Kind)   {}
+func (*missObserver) CacheInvalidated(string)      {}
+func (*missObserver) SharedHit(scalekit.Kind)      {}
+func (*missObserver) Coalesced(scalekit.Kind)      {}
+func (*missObserver) CacheRefreshed(scalekit.Kind) {}
+func (*missObserver) ConcurrencyLimit(int)         {}
+
+// A read that missed the cache while another fetch of the same answer was finishing (a
+// read ahead, typically) takes that fetch's answer instead of asking Scalekit again.
+func TestReadTakesAnAnswerCachedSinceItMissed(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	id := fake.UserIDByEmail("wile.coyote@acme.test")
+	var c *scalekit.Client
+	obs := &missObserver{}
+	c = newClient(t, fake, cached(time.Minute), func(cfg *scalekit.Config) { cfg.Observer = obs })
+	obs.onMiss = func() { givenName(t, c, id) } // another read fetches and caches it meanwhile
+	before := fake.Calls()
+	assert.Equal(t, "Wile", givenName(t, c, id))
+	assert.Equal(t, before+1, fake.Calls(), "one fetch for both reads")
 }

@@ -33,7 +33,8 @@ func (c *Client) OrganizationsByID(ctx context.Context, ids []string) ([]*direct
 		if !plausibleID(id, "org_") {
 			return nil, nil
 		}
-		return c.getOrganization(ctx, "/api/v1/organizations/"+url.PathEscape(id))
+		c.aheadOfOrganization(ctx, id)
+		return c.getOrganization(ctx, organizationPath(id))
 	})
 }
 
@@ -111,7 +112,7 @@ func (c *Client) members(ctx context.Context, q directory.MembersQuery) (*direct
 	}
 	kind := "members:" + q.OrganizationID
 	fetch := func(ctx context.Context, token string) ([]wireUser, string, int, error) {
-		p, err := c.userPage(ctx, "/api/v1/organizations/"+url.PathEscape(q.OrganizationID)+"/users", "", token, listPageSize)
+		p, err := c.userPage(ctx, memberListPath(q.OrganizationID), "", token, listPageSize)
 		if isStatus(err, http.StatusNotFound) {
 			return nil, "", 0, nil
 		}

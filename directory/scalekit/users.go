@@ -73,7 +73,7 @@ func (c *Client) UsersByID(ctx context.Context, ids []string) ([]*directory.User
 		if !plausibleID(id, "usr_") {
 			return nil, nil
 		}
-		return c.getUser(ctx, "/api/v1/users/"+url.PathEscape(id))
+		return c.getUser(ctx, userPath(id))
 	})
 }
 
@@ -117,6 +117,15 @@ func (c *Client) UsersByEmail(ctx context.Context, emails []string) ([]*director
 }
 
 func (c *Client) userPage(ctx context.Context, path, search, token string, size int) (*userPage, error) {
+	resp, err := c.do(ctx, userPageRequest(path, search, token, size))
+	if err != nil {
+		return nil, err
+	}
+	return decode[userPage](resp, "user list")
+}
+
+// userPageRequest is the GET of one page of a user list.
+func userPageRequest(path, search, token string, size int) request {
 	q := url.Values{"page_size": {strconv.Itoa(size)}}
 	if search != "" {
 		q.Set("query", search)
@@ -124,11 +133,7 @@ func (c *Client) userPage(ctx context.Context, path, search, token string, size 
 	if token != "" {
 		q.Set("page_token", token)
 	}
-	resp, err := c.do(ctx, request{method: http.MethodGet, path: path, query: q})
-	if err != nil {
-		return nil, err
-	}
-	return decode[userPage](resp, "user list")
+	return request{method: http.MethodGet, path: path, query: q}
 }
 
 // ListUsers pages through the environment's or an organization's users, or searches them.
