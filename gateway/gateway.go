@@ -258,7 +258,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	}
 	// After the persisted-query extensions, which put the document in place, and before
 	// gqlgen parses and validates it.
-	srv.Use(precheck{maxAliases: cfg.MaxAliases, cache: queries, validation: newValidation(schema.Schema(), queries)})
+	srv.Use(precheck{maxAliases: cfg.MaxAliases, validation: newValidation(schema.Schema(), queries)})
 	srv.Use(queriesOnlyOverGET{})
 	srv.AroundResponses(capErrors)
 	srv.Use(introspectionPolicy{forUsers: cfg.Introspection})

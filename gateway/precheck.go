@@ -36,8 +36,7 @@ const (
 // cache passed all this before and is not looked at again.
 type precheck struct {
 	maxAliases int
-	cache      graphql.Cache[*ast.QueryDocument] // gqlgen's query cache: documents validated before
-	validation *validation
+	validation *validation // its cache is gqlgen's query cache: documents validated before
 }
 
 var _ interface {
@@ -52,10 +51,8 @@ func (p precheck) MutateOperationParameters(ctx context.Context, raw *graphql.Ra
 	if raw.Query == "" {
 		return nil // a persisted query's hash alone: its extension reports what is missing
 	}
-	if p.cache != nil {
-		if _, ok := p.cache.Get(ctx, raw.Query); ok {
-			return nil
-		}
+	if _, ok := p.validation.cache.Get(ctx, raw.Query); ok {
+		return nil
 	}
 	doc, err := p.check(raw.Query)
 	if err != nil || doc == nil {
