@@ -20,7 +20,8 @@
 // connection or a FLUSHALL ends the session: the replica runs on its own versions and
 // memory (with a warning, logged at most once a minute), probes Redis in the background,
 // and starts a new session when it answers — treating every answer cached before as stale,
-// since bumps may have been missed in between. Keys live under Redis's run id, which changes
+// since bumps may have been missed in between. Its own bumps made meanwhile are INCRed
+// before the new session starts, for the replicas whose sessions went on. Keys live under Redis's run id, which changes
 // at every Redis start, so a Redis restarted from a snapshot cannot hand back versions older
 // than the answers stored since.
 package rediscache
@@ -30,6 +31,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,11 +89,21 @@ type Store struct {
 	conn  rueidis.Client
 	state atomic.Pointer[session]
 
+	// missed holds the tags this replica bumped while it had no session, or whose INCR
+	// failed (under mu). The next session INCRs them before it starts: a replica's session
+	// also ends on a read that merely timed out, while Redis and the other replicas' sessions
+	// go on, and those replicas would otherwise never hear of its writes until their TTL.
+	missed map[string]struct{}
+
 	watch    atomic.Pointer[func(tags []string)]
 	lastWarn atomic.Int64
+	kick     chan struct{} // a write without a session: probe now, not at the next tick
 	stop     chan struct{}
 	done     chan struct{}
 }
+
+// maxMissed bounds the remembered tags; past it the global tag stands for all of them.
+const maxMissed = 4096
 
 // session is one stretch of availability (up, with Redis's run id as the key prefix) or
 // of unavailability.
@@ -129,7 +142,8 @@ func New(ctx context.Context, opt Options) (*Store, error) {
 	client.Dialer.Timeout = max(opt.BumpTimeout, time.Second)
 	// Redis is pinged on idle connections; one silent this long is broken (a hung Redis).
 	client.ConnWriteTimeout = 2 * time.Second
-	s := &Store{opt: opt, client: client, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Store{opt: opt, client: client, missed: map[string]struct{}{}, kick: make(chan struct{}, 1),
+		stop: make(chan struct{}), done: make(chan struct{})}
 	s.client.OnInvalidations = s.pushed
 	s.state.Store(&session{id: 1})
 	if !s.tryUp(ctx) {
@@ -188,12 +202,52 @@ func (s *Store) Versions(ctx context.Context, tags ...string) ([]uint64, uint64,
 	return vers, st.id, true
 }
 
-// Bump implements scalekit.Shared.
+// Bump implements scalekit.Shared. Without a session, or when the INCR fails, the tags
+// are remembered for the next session (missed) and the probe is told to try at once.
 func (s *Store) Bump(ctx context.Context, tags ...string) {
 	st := s.state.Load()
 	if !st.up {
+		s.mu.Lock()
+		if st = s.state.Load(); !st.up {
+			s.remember(tags)
+			s.mu.Unlock()
+			s.tryNow()
+			return
+		}
+		s.mu.Unlock()
+	}
+	if err := s.incr(ctx, st, tags); err != nil {
+		s.mu.Lock()
+		s.remember(tags)
+		s.mu.Unlock()
+		s.end(st, err)
+		s.tryNow()
+	}
+}
+
+// remember adds tags to missed; s.mu is held.
+func (s *Store) remember(tags []string) {
+	if _, all := s.missed[scalekit.GlobalTag]; all {
 		return
 	}
+	for _, t := range tags {
+		s.missed[t] = struct{}{}
+	}
+	if len(s.missed) > maxMissed {
+		s.missed = map[string]struct{}{scalekit.GlobalTag: {}}
+	}
+}
+
+// tryNow wakes the probe without waiting for it.
+func (s *Store) tryNow() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// incr INCRs the versions of tags in session st, and keeps the answers as floors.
+func (s *Store) incr(ctx context.Context, st *session, tags []string) error {
 	cmds := make(rueidis.Commands, 0, 2*len(tags))
 	for _, t := range tags {
 		k := versionKey(st.prefix, t)
@@ -205,8 +259,7 @@ func (s *Store) Bump(ctx context.Context, tags ...string) {
 	for i, r := range st.conn.DoMulti(ctx, cmds...) {
 		v, err := r.AsInt64()
 		if err != nil {
-			s.end(st, err)
-			return
+			return err
 		}
 		if i%2 == 0 {
 			// Redis may push the invalidation of this replica's own copy after the
@@ -214,6 +267,7 @@ func (s *Store) Bump(ctx context.Context, tags ...string) {
 			raise(st.floors, versionKey(st.prefix, tags[i/2]), uint64(v))
 		}
 	}
+	return nil
 }
 
 func raise(m *sync.Map, k string, v uint64) {
@@ -332,19 +386,45 @@ func (s *Store) tryUp(ctx context.Context) bool {
 	}
 	prefix := "ug:" + runID + ":"
 	if cur.up && cur.prefix == prefix {
+		// A bump that failed in an earlier session may be remembered after this one began.
+		s.mu.Lock()
+		tags := slices.Collect(maps.Keys(s.missed))
+		clear(s.missed)
+		s.mu.Unlock()
+		if len(tags) > 0 {
+			s.Bump(ctx, tags...)
+		}
 		return true
 	}
 	// Redis restarted between two probes: what was read before is void.
 	s.end(cur, errors.New("redis restarted"))
-	s.mu.Lock()
-	now := s.state.Load()
-	if now.up {
+	next := &session{up: true, prefix: prefix, conn: conn, floors: &sync.Map{}}
+	// The writes made without a session reach Redis before the session starts; the last
+	// look at missed and the start are one step under the lock, so none is left behind.
+	for {
+		s.mu.Lock()
+		now := s.state.Load()
+		if now.up {
+			s.mu.Unlock()
+			return true
+		}
+		if len(s.missed) == 0 {
+			next.id = now.id + 1
+			s.state.Store(next)
+			s.mu.Unlock()
+			break
+		}
+		tags := slices.Collect(maps.Keys(s.missed))
+		s.missed = map[string]struct{}{}
 		s.mu.Unlock()
-		return true
+		if err := s.incr(ctx, next, tags); err != nil {
+			s.mu.Lock()
+			s.remember(tags)
+			s.mu.Unlock()
+			return false
+		}
 	}
-	s.state.Store(&session{id: now.id + 1, up: true, prefix: prefix, conn: conn, floors: &sync.Map{}})
-	s.mu.Unlock()
-	s.opt.Logger.Info("Redis (USERGRAPH_REDIS_URL) answers: the replicas share their cache", "session", now.id+1)
+	s.opt.Logger.Info("Redis (USERGRAPH_REDIS_URL) answers: the replicas share their cache", "session", next.id)
 	s.notify(true)
 	return true
 }
@@ -390,6 +470,8 @@ func (s *Store) probe() {
 		case <-s.stop:
 			return
 		case <-t.C:
+			s.tryUp(context.Background())
+		case <-s.kick:
 			s.tryUp(context.Background())
 		}
 	}

@@ -216,6 +216,28 @@ func TestRedisDownFallsBackAndRecovers(t *testing.T) {
 	assert.Equal(t, before, c.fake.Calls())
 }
 
+// A replica's session also ends on a read that merely timed out, while Redis and the
+// other replicas' sessions go on. A write it acknowledges then reaches the others when its
+// session is back, which the write asks for at once (the probe here would wait an hour).
+// Before, the others served the old value until their TTL.
+func TestAWriteWithoutASessionReachesTheOthersWhenItReturns(t *testing.T) {
+	c := newCluster(t)
+	a := c.replica(t, time.Hour, func(o *rediscache.Options) { o.Timeout = time.Nanosecond; o.Probe = time.Hour })
+	b := c.replica(t, time.Hour)
+	id := c.fake.UserIDByEmail("wile.coyote@acme.test")
+	require.Equal(t, "Wile", b.givenName(t, id))
+	require.Equal(t, "Wile", a.givenName(t, id)) // its version read times out
+	require.False(t, a.store.Available(), "A's session ended")
+	require.True(t, b.store.Available(), "B's goes on")
+
+	rename(t, a, id, "Offline")
+	assert.Equal(t, "Offline", a.givenName(t, id))
+	seesSoon(t, b, id, "Offline")
+	// A has a session again between its reads: further writes reach B the same way.
+	rename(t, a, id, "Again")
+	seesSoon(t, b, id, "Again")
+}
+
 // A hung Redis (stopped, connections open) costs a read at most the store's timeout, then
 // the replica falls back until Redis answers again.
 func TestAHungRedisDoesNotStallReads(t *testing.T) {
