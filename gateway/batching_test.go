@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/client"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -125,6 +126,57 @@ func TestNoNPlusOne(t *testing.T) {
 	}
 	// organization, members, users, memberships, organizations, roles.
 	assert.Equal(t, uint64(6), counts[10])
+}
+
+// gqlgen runs an object's fields that have no resolver one after the other, each with its
+// whole subtree, and those with a resolver after all of them. A field after a sibling whose
+// subtree waits on loaders (pageInfo after nodes) cannot start until those batches have
+// answered, so the dispatcher must not wait for it: the order of the fields changes neither
+// the batches nor the time. Before, every such level waited for the loaders' longest window
+// (an hour here: the query never finished, past its own deadline).
+func TestFieldsAfterALoadingSiblingDoNotHoldItsBatches(t *testing.T) {
+	e := newEnv(t, true, withIdleDispatchOnly(), func(c *gateway.Config) { c.RequestTimeout = 10 * time.Second })
+	org, alice := withMembers(t, e, 10), e.fixture().alice
+	const subtree = `nodes { email profile { givenName } memberships { status organization { displayName } roles { name } } }`
+	// statements runs doc, and fails if it has not answered in 20 s (it takes milliseconds).
+	statements := func(t *testing.T, doc string, vars map[string]any) uint64 {
+		before := e.calls()
+		done := make(chan error, 1)
+		go func() {
+			resp, err := e.client.RawPost(doc, client.Var("org", vars["org"]), client.Var("id", vars["id"]))
+			if err == nil && len(resp.Errors) > 0 {
+				err = fmt.Errorf("%s", resp.Errors)
+			}
+			if err == nil && strings.Contains(fmt.Sprint(resp.Data), "<nil>") {
+				err = fmt.Errorf("something was not read: %s", resp.Data)
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("a batch waits for a field that cannot start before it: %s", doc)
+		}
+		return e.calls() - before
+	}
+	for _, tc := range []struct{ name, first, last string }{
+		{"users page", `{ users(first: 20) { pageInfo { hasNextPage endCursor } totalCount ` + subtree + ` } }`,
+			`{ users(first: 20) { totalCount ` + subtree + ` pageInfo { hasNextPage endCursor } } }`},
+		// A mutation's root fields run one after the other too.
+		{"mutation", `mutation($id: ID!) { a: updateUser(input: {id: $id, metadata: {run: "1"}}) { user { memberships { organization { displayName } } } }
+			b: updateUser(input: {id: $id, metadata: {run: "2"}}) { user { memberships { roles { name } } } } }`,
+			`mutation($id: ID!) { b: updateUser(input: {id: $id, metadata: {run: "2"}}) { user { memberships { roles { name } } } }
+			a: updateUser(input: {id: $id, metadata: {run: "1"}}) { user { memberships { organization { displayName } } } } }`},
+		{"members page", `query($org: ID!) { organization(id: $org) { members(first: 20) { pageInfo { endCursor } nodes { user { memberships { organization { displayName } } } } } } }`,
+			`query($org: ID!) { organization(id: $org) { members(first: 20) { nodes { user { memberships { organization { displayName } } } } pageInfo { endCursor } } } }`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]any{"org": org, "id": alice}
+			first := statements(t, tc.first, vars)
+			assert.Equal(t, first, statements(t, tc.last, vars), "the same batches whatever the order of the fields")
+		})
+	}
 }
 
 func TestUserByIDCostsOneStatement(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -264,7 +265,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config) *handler.Serv
 	srv.Use(introspectionPolicy{forUsers: cfg.Introspection})
 	// Loader batches leave when every field of the request waits on one, not after a
 	// timer (package loaders, dispatch.go).
-	dispatch := loaders.NewDispatcher(schema.Schema())
+	dispatch := loaders.NewDispatcher(schema.Schema(), reflect.TypeFor[graph.ResolverRoot]())
 	tracing := observe.TracingExtension()
 	srv.Use(withoutFieldHook{dispatch})
 	srv.Use(cfg.Metrics.Extension())

@@ -3,6 +3,7 @@ package loaders
 import (
 	"context"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -22,6 +23,12 @@ import (
 // is not active; it is active again the moment its batch has answered (in the batch
 // function, before the library hands the results back), so that the results' earliest
 // readers cannot dispatch the next level while the others have not yet woken up.
+//
+// gqlgen runs an object's fields without a resolver in order on one goroutine, each with its
+// whole subtree, and those with a resolver after all of them. So the fields of an object
+// after such a field A cannot start while a field under A waits on a loader, though they are
+// counted: while one does, A holds them, out of the count (hold). Which fields have a
+// resolver is read from the generated ResolverRoot (NewDispatcher).
 //
 // What the count cannot see (an abstract type, whose fields depend on the concrete one)
 // turns counting off for the rest of the request, and the idle window of Loader decides
@@ -44,13 +51,17 @@ type tracker struct {
 	done    map[loadKey]struct{}
 	flush   func()
 
-	// oc is the operation being counted, set by start: fields find it here rather than at
-	// the far end of their context chain.
+	// oc is the operation being counted and d the dispatcher counting it, set by start:
+	// fields find them here rather than at the far end of their context chain.
 	oc *graphql.OperationContext
+	d  *Dispatcher
+	// holds are the fields whose later siblings wait for their subtree, by field (under mu).
+	holds map[*graphql.FieldContext]*hold
 	// counts caches, per selection and object type, the fields gqlgen executes for one
 	// object (Dispatcher.fields): every element of a list asks the same question.
 	countsMu sync.Mutex
 	counts   map[countKey]int
+	held     map[heldKey]int64 // per field, what heldBy computed
 }
 
 // countKey is one selection set applied to one object type. A selection set is named by
@@ -71,8 +82,24 @@ type loadKey struct {
 // fieldTask is one field whose resolver may wait on loaders.
 type fieldTask struct {
 	tracker *tracker
+	fc      *graphql.FieldContext // nil when not known: it holds nothing
 	// pending is the number of keys it still waits for; 0 while it runs.
 	pending int
+	// holds are those of its ancestors while it waits.
+	holds []*hold
+}
+
+// hold is a field run in its object's order (no resolver) whose subtree is running: the
+// object's fields after it, and those with a resolver, start when that subtree is done.
+type hold struct {
+	held    int64 // those fields, counted active but unable to start
+	waiting int   // fields under it waiting on a loader: while > 0, held is out of the count
+}
+
+// heldKey names one field of one selection set applied to one object type.
+type heldKey struct {
+	countKey
+	alias string
 }
 
 type taskKey struct{}
@@ -84,9 +111,9 @@ func newTracker(flush func()) *tracker {
 // isCounting tells the loaders whether the count decides dispatch.
 func (t *tracker) isCounting() bool { return t.counting.Load() }
 
-// start arms the count with the root fields of operation oc.
-func (t *tracker) start(oc *graphql.OperationContext, roots int) {
-	t.oc = oc
+// start arms the count with the root fields of operation oc, counted by d.
+func (t *tracker) start(d *Dispatcher, oc *graphql.OperationContext, roots int) {
+	t.oc, t.d = oc, d
 	t.active.Store(int64(roots))
 	t.counting.Store(true)
 }
@@ -126,7 +153,10 @@ func (t *tracker) wait(task *fieldTask, loader int, keys ...any) {
 		task.pending++
 		t.waiting[lk] = append(t.waiting[lk], task)
 	}
-	idle := task.pending > 0 && t.active.Add(-1) == 0
+	idle := false
+	if task.pending > 0 {
+		idle = t.active.Add(-1-t.holdAncestors(task)) == 0
+	}
 	t.mu.Unlock()
 	if idle {
 		t.flush()
@@ -143,11 +173,102 @@ func (t *tracker) answered(loader int, keys []any) {
 		t.done[lk] = struct{}{}
 		for _, task := range t.waiting[lk] {
 			if task.pending--; task.pending == 0 {
-				t.active.Add(1)
+				release := int64(1)
+				for _, h := range task.holds {
+					if h.waiting--; h.waiting == 0 {
+						release += h.held
+					}
+				}
+				task.holds = task.holds[:0]
+				t.active.Add(release)
 			}
 		}
 		delete(t.waiting, lk)
 	}
+}
+
+// holdAncestors records that task, starting to wait, holds its ancestors' later siblings,
+// and returns how many fields that takes out of the count (those held by no other waiting
+// field until now). t.mu is held.
+func (t *tracker) holdAncestors(task *fieldTask) int64 {
+	if task.fc == nil || t.d == nil {
+		return 0
+	}
+	out := int64(0)
+	for a := task.fc.Parent; a != nil; a = a.Parent {
+		if a.Field.Field == nil {
+			continue // a list's element
+		}
+		h := t.holds[a]
+		if h == nil {
+			n := t.heldBy(a)
+			if n == 0 {
+				continue
+			}
+			if t.holds == nil {
+				t.holds = map[*graphql.FieldContext]*hold{}
+			}
+			h = &hold{held: n}
+			t.holds[a] = h
+		}
+		if h.waiting == 0 {
+			out += h.held
+		}
+		h.waiting++
+		task.holds = append(task.holds, h)
+	}
+	return out
+}
+
+// heldBy is the number of fields of a's object that start only after a's subtree is done:
+// none when a has a resolver of its own (it runs beside its siblings), else those after it
+// in the object's order that have none, and all that have one. The root fields of a query
+// run side by side, those of a mutation one after the other.
+func (t *tracker) heldBy(a *graphql.FieldContext) int64 {
+	parent := a.Parent
+	for parent != nil && parent.Field.Field == nil {
+		parent = parent.Parent
+	}
+	var selections ast.SelectionSet
+	serial := false
+	switch {
+	case parent != nil:
+		if t.d.concurrent[a.Object][a.Field.Name] {
+			return 0
+		}
+		selections = parent.Field.Selections
+	case t.oc != nil && t.oc.Operation != nil && t.oc.Operation.Operation == ast.Mutation:
+		selections, serial = t.oc.Operation.SelectionSet, true
+	default:
+		return 0
+	}
+	if len(selections) == 0 {
+		return 0
+	}
+	key := heldKey{countKey{&selections[0], len(selections), a.Object}, a.Field.Alias}
+	t.countsMu.Lock()
+	n, ok := t.held[key]
+	t.countsMu.Unlock()
+	if ok {
+		return n
+	}
+	after := false
+	for _, f := range graphql.CollectFields(t.oc, selections, t.d.satisfies[a.Object]) {
+		switch concurrent := !serial && t.d.concurrent[a.Object][f.Name]; {
+		case f.Alias == a.Field.Alias:
+			after = true
+		case f.Name == "__typename":
+		case concurrent || after:
+			n++
+		}
+	}
+	t.countsMu.Lock()
+	if t.held == nil {
+		t.held = map[heldKey]int64{}
+	}
+	t.held[key] = n
+	t.countsMu.Unlock()
+	return n
 }
 
 // forget drops what is known about loader's answered keys (its cache was cleared).
@@ -166,6 +287,9 @@ func (t *tracker) forget(loader int) {
 // field's value will make gqlgen run.
 type Dispatcher struct {
 	schema *ast.Schema
+	// concurrent holds, per object type, the fields gqlgen runs after the object's others,
+	// side by side: those with a resolver.
+	concurrent map[string]map[string]bool
 	// satisfies holds, per object type, the names that fragments on it may use — what
 	// gqlgen's generated code passes to graphql.CollectFields for that type.
 	satisfies map[string][]string
@@ -178,8 +302,12 @@ var (
 )
 
 // NewDispatcher returns the extension for schema; install it with the server's Use.
-func NewDispatcher(schema *ast.Schema) *Dispatcher {
-	d := &Dispatcher{schema: schema, satisfies: map[string][]string{}}
+// resolvers is the generated ResolverRoot interface (reflect.TypeFor[graph.ResolverRoot]()):
+// its method T() returns the interface of the resolvers of type T's fields, one method per
+// field. A field it misses is taken for one without a resolver, which can only make a batch
+// wait for its window, never split it.
+func NewDispatcher(schema *ast.Schema, resolvers reflect.Type) *Dispatcher {
+	d := &Dispatcher{schema: schema, satisfies: map[string][]string{}, concurrent: resolverFields(schema, resolvers)}
 	for name, def := range schema.Types {
 		if def.Kind != ast.Object {
 			continue
@@ -192,6 +320,41 @@ func NewDispatcher(schema *ast.Schema) *Dispatcher {
 	}
 	return d
 }
+
+// resolverFields reads, from gqlgen's generated ResolverRoot, the fields of each object type
+// that have a resolver. gqlgen names a resolver method after its field in Go's style
+// (externalId → ExternalID), so names are compared without case or underscores.
+func resolverFields(schema *ast.Schema, root reflect.Type) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	if root == nil || root.Kind() != reflect.Interface {
+		return out
+	}
+	fold := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
+	for i := range root.NumMethod() {
+		m := root.Method(i)
+		def := schema.Types[m.Name]
+		if def == nil || m.Type.NumOut() != 1 || m.Type.Out(0).Kind() != reflect.Interface {
+			continue
+		}
+		methods := map[string]bool{}
+		for j := range m.Type.Out(0).NumMethod() {
+			methods[fold(m.Type.Out(0).Method(j).Name)] = true
+		}
+		for _, f := range def.Fields {
+			if methods[fold(f.Name)] {
+				if out[def.Name] == nil {
+					out[def.Name] = map[string]bool{}
+				}
+				out[def.Name][f.Name] = true
+			}
+		}
+	}
+	return out
+}
+
+// RunsBeside reports whether gqlgen runs field of type typeName beside its siblings, after
+// the object's other fields (it has a resolver), as the dispatcher takes it.
+func (d *Dispatcher) RunsBeside(typeName, field string) bool { return d.concurrent[typeName][field] }
 
 // ExtensionName implements graphql.HandlerExtension.
 func (*Dispatcher) ExtensionName() string { return "IdleDispatch" }
@@ -214,7 +377,7 @@ func (d *Dispatcher) InterceptOperation(ctx context.Context, next graphql.Operat
 		root = d.schema.Mutation
 	}
 	if root != nil && !d.abstractRoot(oc, root.Name) {
-		l.tracker.start(oc, d.fields(oc, oc.Operation.SelectionSet, root.Name))
+		l.tracker.start(d, oc, d.fields(oc, oc.Operation.SelectionSet, root.Name))
 	}
 	return next(ctx)
 }
@@ -248,7 +411,7 @@ func (d *Dispatcher) InterceptField(ctx context.Context, next graphql.Resolver) 
 	children := 0
 	defer func() { tr.finished(children) }()
 	if fc.IsResolver || fc.IsMethod {
-		ctx = context.WithValue(ctx, taskKey{}, &fieldTask{tracker: tr})
+		ctx = context.WithValue(ctx, taskKey{}, &fieldTask{tracker: tr, fc: fc})
 	}
 	res, err := next(ctx)
 	if err == nil && res != nil && len(fc.Field.Selections) > 0 {

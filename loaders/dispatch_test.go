@@ -23,7 +23,7 @@ func runFields(t *testing.T, n int, stagger time.Duration) (level1, level2 *fake
 	one = newCounted("one", level1.fetch, tr, 0, opts)
 	two = newCounted("two", level2.fetch, tr, 1, opts)
 
-	tr.start(nil, n)
+	tr.start(nil, nil, n)
 	field := func(load *Loader[string, *string], key string) {
 		ctx := context.WithValue(context.Background(), taskKey{}, &fieldTask{tracker: tr})
 		v, err := load.Load(ctx, key)()
