@@ -246,29 +246,37 @@ func (t *tracker) heldBy(a *graphql.FieldContext) int64 {
 		return 0
 	}
 	key := heldKey{countKey{&selections[0], len(selections), a.Object}, a.Field.Alias}
-	t.countsMu.Lock()
-	n, ok := t.held[key]
-	t.countsMu.Unlock()
-	if ok {
-		return n
-	}
-	after := false
-	for _, f := range graphql.CollectFields(t.oc, selections, t.d.satisfies[a.Object]) {
-		switch concurrent := !serial && t.d.concurrent[a.Object][f.Name]; {
-		case f.Alias == a.Field.Alias:
-			after = true
-		case f.Name == "__typename":
-		case concurrent || after:
-			n++
+	return memo(&t.countsMu, &t.held, key, func() int64 {
+		n, after := int64(0), false
+		for _, f := range graphql.CollectFields(t.oc, selections, t.d.satisfies[a.Object]) {
+			switch concurrent := !serial && t.d.concurrent[a.Object][f.Name]; {
+			case f.Alias == a.Field.Alias:
+				after = true
+			case f.Name == "__typename":
+			case concurrent || after:
+				n++
+			}
 		}
+		return n
+	})
+}
+
+// memo returns (*m)[key], computing it (outside mu) and keeping it the first time.
+func memo[K comparable, V any](mu *sync.Mutex, m *map[K]V, key K, compute func() V) V {
+	mu.Lock()
+	v, ok := (*m)[key]
+	mu.Unlock()
+	if ok {
+		return v
 	}
-	t.countsMu.Lock()
-	if t.held == nil {
-		t.held = map[heldKey]int64{}
+	v = compute()
+	mu.Lock()
+	if *m == nil {
+		*m = map[K]V{}
 	}
-	t.held[key] = n
-	t.countsMu.Unlock()
-	return n
+	(*m)[key] = v
+	mu.Unlock()
+	return v
 }
 
 // forget drops what is known about loader's answered keys (its cache was cleared).
@@ -465,25 +473,13 @@ func (d *Dispatcher) children(ctx context.Context, tr *tracker, fc *graphql.Fiel
 // request: the count depends on the operation's variables (@skip, @include), so it is not
 // shared between requests.
 func (t *tracker) fieldsPer(ctx context.Context, d *Dispatcher, selections ast.SelectionSet, typeName string) int {
-	key := countKey{&selections[0], len(selections), typeName}
-	t.countsMu.Lock()
-	n, ok := t.counts[key]
-	t.countsMu.Unlock()
-	if ok {
-		return n
-	}
-	oc := t.oc
-	if oc == nil {
-		oc = graphql.GetOperationContext(ctx)
-	}
-	n = d.fields(oc, selections, typeName)
-	t.countsMu.Lock()
-	if t.counts == nil {
-		t.counts = map[countKey]int{}
-	}
-	t.counts[key] = n
-	t.countsMu.Unlock()
-	return n
+	return memo(&t.countsMu, &t.counts, countKey{&selections[0], len(selections), typeName}, func() int {
+		oc := t.oc
+		if oc == nil {
+			oc = graphql.GetOperationContext(ctx)
+		}
+		return d.fields(oc, selections, typeName)
+	})
 }
 
 // fields is the number of fields gqlgen executes, through the field middleware, for one
