@@ -332,8 +332,11 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 				rc.store.Set(key, &entry{kind: kind, body: resp.body, stamp: s, life: ttl, expires: fetched.Add(ttl),
 					refreshAt: refreshAfter(fetched, ttl)})
 				rc.toShared(ctx, key, s, resp.body, ttl)
-				if kind == KindUsers {
+				switch {
+				case kind == KindUsers:
 					rc.primeUsers(ctx, s, fetched, resp.body)
+				case kind == KindOrganization && tag == tagLists:
+					rc.primeOrganizations(ctx, s, fetched, resp.body)
 				}
 			}
 			return fetchedResponse{resp, fetched.Add(ttl), false}, err

@@ -1,6 +1,7 @@
 package scalekit_test
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -86,4 +87,80 @@ func TestAMemberPageKeepsNoUsersRecord(t *testing.T) {
 	before := fake.Calls()
 	givenName(t, c, page.Items[0].UserID)
 	assert.Equal(t, before+1, fake.Calls())
+}
+
+func listOrganizations(t *testing.T, c *scalekit.Client) []string {
+	t.Helper()
+	page, err := c.ListOrganizations(ctx, directory.PageQuery{First: 100})
+	require.NoError(t, err)
+	require.NotEmpty(t, page.Items)
+	ids := make([]string, len(page.Items))
+	for i, o := range page.Items {
+		ids[i] = o.ID
+	}
+	return ids
+}
+
+// A page of the environment's organizations keeps each organization's record, which is what
+// fetching it answers.
+func TestAnOrganizationsPageKeepsEachOrganizationsRecord(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	c := newClient(t, fake, cached(time.Hour))
+	ids := listOrganizations(t, c)
+	before := fake.Calls()
+	got, err := c.OrganizationsByID(ctx, ids)
+	require.NoError(t, err)
+	assert.Equal(t, before, fake.Calls(), "every listed organization is answered from its page")
+	want, err := newClient(t, fake).OrganizationsByID(ctx, ids)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}
+
+// An organization changed while the page was being fetched may be older in the page: then
+// no record is kept from it; one changed after it is read anew.
+func TestAnOrganizationsPageAcrossAChangeKeepsNothing(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	c := newClient(t, fake, cached(time.Hour))
+	acme := fake.OrganizationIDByExternalID("acme")
+	rename := func(name string) {
+		_, err := c.UpdateOrganization(ctx, directory.OrganizationUpdate{ID: acme, DisplayName: directory.Some(name)})
+		require.NoError(t, err)
+	}
+	rename("Acme 1") // the token and the write's read, out of the way
+	fake.SetLatency(300 * time.Millisecond)
+	var wg sync.WaitGroup
+	wg.Go(func() { listOrganizations(t, c) })
+	time.Sleep(50 * time.Millisecond) // the page's fetch has started
+	fake.SetLatency(0)
+	rename("Acme 2")
+	wg.Wait()
+	before := fake.Calls()
+	orgs, err := c.OrganizationsByID(ctx, []string{acme})
+	require.NoError(t, err)
+	assert.Equal(t, before+1, fake.Calls(), "an organization of a page that spans a change is fetched on its own")
+	assert.Equal(t, "Acme 2", orgs[0].DisplayName)
+
+	listOrganizations(t, c)
+	rename("Acme 3")
+	orgs, err = c.OrganizationsByID(ctx, []string{acme})
+	require.NoError(t, err)
+	assert.Equal(t, "Acme 3", orgs[0].DisplayName, "a change after the page is seen")
+}
+
+// An organization whose own version was ever moved (Invalidate with its tag) may have moved
+// during the page's fetch, which the page's stamp does not show: its record is not kept.
+func TestAnOrganizationsPageKeepsNoRecordWhoseVersionMoved(t *testing.T) {
+	fake := scalekittest.New(t, scalekittest.Options{Seed: true})
+	c := newClient(t, fake, cached(time.Hour))
+	acme := fake.OrganizationIDByExternalID("acme")
+	c.Invalidate(scalekit.SourceWebhook, scalekit.OrganizationTag(acme))
+	ids := listOrganizations(t, c)
+	others := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == acme })
+	require.NotEmpty(t, others)
+	before := fake.Calls()
+	_, err := c.OrganizationsByID(ctx, others)
+	require.NoError(t, err)
+	_, err = c.OrganizationsByID(ctx, []string{acme})
+	require.NoError(t, err)
+	assert.Equal(t, before+1, fake.Calls(), "only the organization whose version moved is fetched")
 }
