@@ -380,6 +380,10 @@ const defaultCacheTTL = 30 * time.Second
 // wrong URL fails the start in seconds instead of hanging.
 const scalekitStartTimeout = 15 * time.Second
 
+// scalekitWarmTimeout bounds the reads ahead at start (Client.Warm): they only save the first
+// requests some waiting, so a slow Scalekit delays the start by this much at most.
+const scalekitWarmTimeout = 5 * time.Second
+
 // openDirectory opens the backend: PostgreSQL when USERGRAPH_DATABASE_URL is set; Scalekit
 // when its three settings are given (checked at once, so wrong credentials or an
 // unreachable environment stop the start with one line); else the embedded store.
@@ -425,7 +429,16 @@ func openDirectory(ctx context.Context, cfg config, log *slog.Logger, metrics *o
 		closeShared()
 		return nil, nil, fmt.Errorf("checking the Scalekit environment %s: %w", cfg.scalekitURL, err)
 	}
-	log.Info("serving from Scalekit", "environment", cfg.scalekitURL)
+	// The first request after a start should not pay for every organization and for
+	// learning the member lists: read them now, within the start's time (Client.Warm).
+	warmCtx, cancelWarm := context.WithTimeout(ctx, scalekitWarmTimeout)
+	defer cancelWarm()
+	started := time.Now()
+	if err := client.Warm(warmCtx); err != nil {
+		log.Warn("scalekit: reading ahead at start failed; the first requests fetch what they need", "error", err.Error())
+	}
+	log.Info("serving from Scalekit", "environment", cfg.scalekitURL, "member_lists", client.MemberListState(),
+		"warm_ms", time.Since(started).Milliseconds())
 	return client, func() error { closeShared(); return nil }, nil
 }
 
