@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/usergraph/usergraph/directory"
+	"github.com/usergraph/usergraph/directory/scalekit"
 	"github.com/usergraph/usergraph/directory/scalekit/scalekittest"
 )
 
@@ -37,7 +40,9 @@ func newHeldTransport(hold, awaited func(string) bool) *heldTransport {
 func (h *heldTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	path := r.URL.Path
 	h.mu.Lock()
-	h.paths = append(h.paths, r.Method+" "+path)
+	if path != "/oauth/token" { // fetched once, whenever the first call needs it
+		h.paths = append(h.paths, r.Method+" "+path)
+	}
 	if h.awaited(path) {
 		select {
 		case <-h.sent:
@@ -66,14 +71,19 @@ func (h *heldTransport) sentPaths() []string {
 }
 
 // readAheadEnv is a cold gateway over a generated fake Scalekit (member lists not learned
-// yet, the default) whose client sends through h; org is an organization with members.
+// yet, the default) whose client sends through h; org is an organization with members. It
+// is found by another client: a page of organizations read through the gateway's would
+// keep every organization's record, and the organizations would not be cold.
 func readAheadEnv(t *testing.T, h *heldTransport) (e *env, org string) {
 	cfg := cachedFor(30 * time.Second)
 	cfg.Transport = h
-	e, _ = newScalekitEnvWith(t, scalekittest.Options{Generate: &scalekittest.Generated{Organizations: 10, Users: 200}}, cfg)
-	org = str(at(e.mustQuery(`{ organizations(first: 1) { nodes { id } } }`, nil), "organizations.nodes.0.id"))
-	require.NotEmpty(t, org)
-	return e, org
+	e, fake := newScalekitEnvWith(t, scalekittest.Options{Generate: &scalekittest.Generated{Organizations: 10, Users: 200}}, cfg)
+	other, err := scalekit.New(scalekit.Config{EnvironmentURL: fake.URL(), ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret()})
+	require.NoError(t, err)
+	page, err := other.ListOrganizations(context.Background(), directory.PageQuery{First: 1})
+	require.NoError(t, err)
+	require.NotEmpty(t, page.Items)
+	return e, page.Items[0].ID
 }
 
 func isOrganization(path string) bool {
@@ -155,6 +165,9 @@ func TestReadAheadStaysWithinTheCallersReach(t *testing.T) {
 	r := e.queryAs(e.authorization(f, asBob), coldDeep, map[string]any{"org": f.orgB})
 	require.Empty(t, r.Errors)
 	assert.Nil(t, at(r.Data, "organization"))
-	// Bob's own record tells the policy his reach.
-	assert.ElementsMatch(t, []string{"GET /api/v1/users/" + f.bob, "GET /api/v1/organizations/" + f.orgB}, h.sentPaths()[before:])
+	// Bob's own record tells the policy his reach; the organization itself may be read (the
+	// fixture's page of organizations kept it), but nothing of its members.
+	for _, p := range h.sentPaths()[before:] {
+		assert.Contains(t, []string{"GET /api/v1/users/" + f.bob, "GET /api/v1/organizations/" + f.orgB}, p)
+	}
 }
