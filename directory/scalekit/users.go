@@ -2,13 +2,14 @@ package scalekit
 
 import (
 	"context"
-	json "github.com/segmentio/encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	json "github.com/segmentio/encoding/json"
 
 	"github.com/usergraph/usergraph/directory"
 )
