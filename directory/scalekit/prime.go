@@ -2,8 +2,9 @@ package scalekit
 
 import (
 	"context"
-	"encoding/json"
 	"time"
+
+	json "github.com/segmentio/encoding/json"
 )
 
 // primeUsers keeps, for every user of a page of the environment's users (GET /api/v1/users

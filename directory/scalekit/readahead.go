@@ -2,10 +2,11 @@ package scalekit
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
+
+	json "github.com/segmentio/encoding/json"
 
 	"github.com/usergraph/usergraph/directory"
 )

@@ -21,7 +21,8 @@ import (
 // optimisation, and the requests that need them fetch them anyway.
 func (c *Client) Warm(ctx context.Context) error {
 	orgs, err := c.ListOrganizations(ctx, directory.PageQuery{First: listPageSize})
-	if err != nil || len(orgs.Items) == 0 || c.lists.current() != ListsUnknown || !c.lists.learning() {
+	// Only auto mode starts unknown (memberlists.go).
+	if err != nil || len(orgs.Items) == 0 || c.lists.current() != ListsUnknown {
 		return err
 	}
 	pages, err := c.Members(ctx, []directory.MembersQuery{{OrganizationID: orgs.Items[0].ID, First: listPageSize}})

@@ -21,9 +21,9 @@
 // memory (with a warning, logged at most once a minute), probes Redis in the background,
 // and starts a new session when it answers — treating every answer cached before as stale,
 // since bumps may have been missed in between. Its own bumps made meanwhile are INCRed
-// before the new session starts, for the replicas whose sessions went on. Keys live under Redis's run id, which changes
-// at every Redis start, so a Redis restarted from a snapshot cannot hand back versions older
-// than the answers stored since.
+// before the new session starts, for the replicas whose sessions went on. Keys live under
+// Redis's run id, which changes at every Redis start, so a Redis restarted from a snapshot
+// cannot hand back versions older than the answers stored since.
 package rediscache
 
 import (
@@ -238,6 +238,13 @@ func (s *Store) remember(tags []string) {
 	}
 }
 
+// takeMissed empties missed and returns what it held; s.mu is held.
+func (s *Store) takeMissed() []string {
+	tags := slices.Collect(maps.Keys(s.missed))
+	clear(s.missed)
+	return tags
+}
+
 // tryNow wakes the probe without waiting for it.
 func (s *Store) tryNow() {
 	select {
@@ -388,8 +395,7 @@ func (s *Store) tryUp(ctx context.Context) bool {
 	if cur.up && cur.prefix == prefix {
 		// A bump that failed in an earlier session may be remembered after this one began.
 		s.mu.Lock()
-		tags := slices.Collect(maps.Keys(s.missed))
-		clear(s.missed)
+		tags := s.takeMissed()
 		s.mu.Unlock()
 		if len(tags) > 0 {
 			s.Bump(ctx, tags...)
@@ -414,8 +420,7 @@ func (s *Store) tryUp(ctx context.Context) bool {
 			s.mu.Unlock()
 			break
 		}
-		tags := slices.Collect(maps.Keys(s.missed))
-		s.missed = map[string]struct{}{}
+		tags := s.takeMissed()
 		s.mu.Unlock()
 		if err := s.incr(ctx, next, tags); err != nil {
 			s.mu.Lock()
