@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -66,16 +67,21 @@ func startServer(t *testing.T, db string, args ...string) (*exec.Cmd, string) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	found := make(chan string, 1)
+	warmed := false // written before found is sent, read after it is received
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				warmed = strings.Contains(sc.Text(), `"warm_up_ms":`)
 				found <- m[1]
 			}
 		}
 	}()
 	select {
 	case url := <-found:
+		if !warmed {
+			t.Error("the server listened without its warm-up query (gateway.WarmUp) having answered")
+		}
 		return cmd, url
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server did not start within 30 s")

@@ -246,7 +246,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	log := observe.NewLogger(stderr, slog.LevelInfo)
-	gc := tuneGC(getenv, os.ReadFile)
+	// What the "listening" line reports about the start: the GC settings, the warm-up.
+	startAttrs := tuneGC(getenv, os.ReadFile)
 	shutdownTracing, err := observe.SetupTracing(ctx, "usergraph", getenv)
 	if err != nil {
 		return fmt.Errorf("tracing (OTEL_*): %w", err)
@@ -311,6 +312,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		LoopbackHostsOnly: creds.playgroundHeaders != nil,
 		ResponseCache:     responseCache(cfg, dir),
 	})
+	// The first query on a fresh process costs more than any later one: run one now, before
+	// listening, within the same bound as the backend's reads ahead (gateway.WarmUp).
+	warmCtx, cancelWarm := context.WithTimeout(ctx, warmUpTimeout)
+	started := time.Now()
+	if err := handler.WarmUp(warmCtx); err != nil {
+		log.Warn("the warm-up query failed; the first request pays for a fresh process", "error", err.Error())
+	} else {
+		startAttrs = append(startAttrs, slog.Int64("warm_up_ms", time.Since(started).Milliseconds()))
+	}
+	cancelWarm()
 	if cfg.webhookSecret != "" {
 		inv, ok := dir.(scalekit.Invalidator)
 		if !ok {
@@ -324,9 +335,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		mux := http.NewServeMux()
 		mux.Handle("POST "+scalekit.WebhookPath, wh)
 		mux.Handle("/", handler)
-		return serve(ctx, cfg.addr, mux, log, gc...)
+		return serve(ctx, cfg.addr, mux, log, startAttrs...)
 	}
-	return serve(ctx, cfg.addr, handler, log, gc...)
+	return serve(ctx, cfg.addr, handler, log, startAttrs...)
 }
 
 // introspectionOn tells whether end users may introspect: as chosen, else yes for the
@@ -383,6 +394,9 @@ const scalekitStartTimeout = 15 * time.Second
 // scalekitWarmTimeout bounds the reads ahead at start (Client.Warm): they only save the first
 // requests some waiting, so a slow Scalekit delays the start by this much at most.
 const scalekitWarmTimeout = 5 * time.Second
+
+// warmUpTimeout bounds the warm-up query at start (gateway.WarmUp), for the same reason.
+const warmUpTimeout = 5 * time.Second
 
 // openDirectory opens the backend: PostgreSQL when USERGRAPH_DATABASE_URL is set; Scalekit
 // when its three settings are given (checked at once, so wrong credentials or an

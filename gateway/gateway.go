@@ -156,7 +156,7 @@ func (c *Config) setDefaults() {
 }
 
 // New returns the gateway's HTTP handler.
-func New(cfg Config) http.Handler {
+func New(cfg Config) *Gateway {
 	cfg.setDefaults()
 	// Every read and write of every resolver passes the policy: there is no other way to
 	// the backend.
@@ -203,10 +203,11 @@ func New(cfg Config) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", readyz(cfg.Directory, cfg.Logger, cfg.BackendStates))
+	g := &Gateway{Handler: mux, warm: chain(gql, timeout(cfg.RequestTimeout), loaders.Middleware(dir, cfg.Loaders))}
 	if cfg.LoopbackHostsOnly {
-		return loopbackHostsOnly(mux)
+		g.Handler = loopbackHostsOnly(mux)
 	}
-	return mux
+	return g
 }
 
 // NewExecutableSchema wires the resolvers and the cost model to the generated executor.
