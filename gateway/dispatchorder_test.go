@@ -19,7 +19,7 @@ import (
 // The dispatcher reads which fields gqlgen runs beside their siblings from the generated
 // ResolverRoot; the generated code is what decides. Every object field is compared with its
 // case in the generated marshaller: concurrent fields are those it runs through
-// out.Concurrently.
+// out.ResolveConcurrently.
 func TestDispatcherKnowsWhichFieldsRunBesideTheirSiblings(t *testing.T) {
 	d := loaders.NewDispatcher(gateway.NewExecutableSchema(&graph.Resolver{}).Schema(), reflect.TypeFor[graph.ResolverRoot]())
 	files, err := filepath.Glob("../graph/*.generated.go")
@@ -39,7 +39,7 @@ func TestDispatcherKnowsWhichFieldsRunBesideTheirSiblings(t *testing.T) {
 				}
 				name, code := body[i+c[2]:i+c[3]], body[i+c[4]:i+c[5]]
 				if name != "__typename" {
-					concurrent := strings.Contains(code, "out.Concurrently(")
+					concurrent := strings.Contains(code, "out.ResolveConcurrently(")
 					assert.Equal(t, concurrent, d.RunsBeside(typ, name), "%s.%s", typ, name)
 					checked++
 				}

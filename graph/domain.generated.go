@@ -4,7 +4,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -110,7 +109,7 @@ func (ec *executionContext) _OrganizationDomain_id(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_OrganizationDomain_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganizationDomain", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("OrganizationDomain", field, false, false, "ID")
 }
 
 func (ec *executionContext) _OrganizationDomain_domain(ctx context.Context, field graphql.CollectedField, obj *directory.Domain) (ret graphql.Marshaler) {
@@ -133,7 +132,7 @@ func (ec *executionContext) _OrganizationDomain_domain(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_OrganizationDomain_domain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganizationDomain", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("OrganizationDomain", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrganizationDomain_type(ctx context.Context, field graphql.CollectedField, obj *directory.Domain) (ret graphql.Marshaler) {
@@ -156,7 +155,7 @@ func (ec *executionContext) _OrganizationDomain_type(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_OrganizationDomain_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganizationDomain", field, false, false, errors.New("field of type DomainType does not have child fields"))
+	return graphql.NewScalarFieldContext("OrganizationDomain", field, false, false, "DomainType")
 }
 
 func (ec *executionContext) _OrganizationDomain_verificationStatus(ctx context.Context, field graphql.CollectedField, obj *directory.Domain) (ret graphql.Marshaler) {
@@ -179,7 +178,7 @@ func (ec *executionContext) _OrganizationDomain_verificationStatus(ctx context.C
 	)
 }
 func (ec *executionContext) fieldContext_OrganizationDomain_verificationStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganizationDomain", field, false, false, errors.New("field of type DomainVerificationStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("OrganizationDomain", field, false, false, "DomainVerificationStatus")
 }
 
 func (ec *executionContext) _OrganizationDomain_createTime(ctx context.Context, field graphql.CollectedField, obj *directory.Domain) (ret graphql.Marshaler) {
@@ -202,7 +201,7 @@ func (ec *executionContext) _OrganizationDomain_createTime(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_OrganizationDomain_createTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganizationDomain", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("OrganizationDomain", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _RemoveOrganizationDomainPayload_removedDomainId(ctx context.Context, field graphql.CollectedField, obj *model.RemoveOrganizationDomainPayload) (ret graphql.Marshaler) {
@@ -225,7 +224,7 @@ func (ec *executionContext) _RemoveOrganizationDomainPayload_removedDomainId(ctx
 	)
 }
 func (ec *executionContext) fieldContext_RemoveOrganizationDomainPayload_removedDomainId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RemoveOrganizationDomainPayload", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("RemoveOrganizationDomainPayload", field, false, false, "ID")
 }
 
 func (ec *executionContext) _RemoveOrganizationDomainPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RemoveOrganizationDomainPayload) (ret graphql.Marshaler) {
@@ -312,6 +311,18 @@ func (ec *executionContext) unmarshalInputAddOrganizationDomainInput(ctx context
 	return it, nil
 }
 
+// UnmarshalAddOrganizationDomainInput unmarshals raw into the AddOrganizationDomainInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddOrganizationDomainInput(ctx context.Context, raw any) (model.AddOrganizationDomainInput, error) {
+	var out model.AddOrganizationDomainInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddOrganizationDomainInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRemoveOrganizationDomainInput(ctx context.Context, obj any) (model.RemoveOrganizationDomainInput, error) {
 	var it model.RemoveOrganizationDomainInput
 	if obj == nil {
@@ -349,6 +360,18 @@ func (ec *executionContext) unmarshalInputRemoveOrganizationDomainInput(ctx cont
 	return it, nil
 }
 
+// UnmarshalRemoveOrganizationDomainInput unmarshals raw into the RemoveOrganizationDomainInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemoveOrganizationDomainInput(ctx context.Context, raw any) (model.RemoveOrganizationDomainInput, error) {
+	var out model.RemoveOrganizationDomainInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemoveOrganizationDomainInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -363,8 +386,7 @@ func (ec *executionContext) _AddOrganizationDomainPayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, addOrganizationDomainPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -388,14 +410,10 @@ func (ec *executionContext) _AddOrganizationDomainPayload(ctx context.Context, s
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -406,8 +424,7 @@ func (ec *executionContext) _OrganizationDomain(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationDomainImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -446,14 +463,10 @@ func (ec *executionContext) _OrganizationDomain(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -464,8 +477,7 @@ func (ec *executionContext) _RemoveOrganizationDomainPayload(ctx context.Context
 	fields := graphql.CollectFields(ec.OperationContext, sel, removeOrganizationDomainPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -489,14 +501,10 @@ func (ec *executionContext) _RemoveOrganizationDomainPayload(ctx context.Context
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -520,9 +528,7 @@ func (ec *executionContext) marshalNDomainType2githubᚗcomᚋusergraphᚋusergr
 	_ = sel
 	res := graphql.MarshalString(marshalNDomainType2githubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐDomainType[v])
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "DomainType!")
 	}
 	return res
 }
@@ -548,9 +554,7 @@ func (ec *executionContext) marshalNDomainVerificationStatus2githubᚗcomᚋuser
 	_ = sel
 	res := graphql.MarshalString(marshalNDomainVerificationStatus2githubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐDomainVerification[v])
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "DomainVerificationStatus!")
 	}
 	return res
 }
@@ -588,9 +592,7 @@ func (ec *executionContext) marshalNOrganizationDomain2ᚕᚖgithubᚗcomᚋuser
 
 func (ec *executionContext) marshalNOrganizationDomain2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋdirectoryᚐDomain(ctx context.Context, sel ast.SelectionSet, v *directory.Domain) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "OrganizationDomain!")
 		return graphql.Null
 	}
 	return ec._OrganizationDomain(ctx, sel, v)

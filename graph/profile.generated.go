@@ -4,7 +4,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -45,7 +44,7 @@ func (ec *executionContext) _NormalizedProfile_sub(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_NormalizedProfile_sub(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, "String")
 }
 
 func (ec *executionContext) _NormalizedProfile_email(ctx context.Context, field graphql.CollectedField, obj *model.NormalizedProfile) (ret graphql.Marshaler) {
@@ -68,7 +67,7 @@ func (ec *executionContext) _NormalizedProfile_email(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_NormalizedProfile_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, "String")
 }
 
 func (ec *executionContext) _NormalizedProfile_emailVerified(ctx context.Context, field graphql.CollectedField, obj *model.NormalizedProfile) (ret graphql.Marshaler) {
@@ -91,7 +90,7 @@ func (ec *executionContext) _NormalizedProfile_emailVerified(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_NormalizedProfile_emailVerified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _NormalizedProfile_name(ctx context.Context, field graphql.CollectedField, obj *model.NormalizedProfile) (ret graphql.Marshaler) {
@@ -114,7 +113,7 @@ func (ec *executionContext) _NormalizedProfile_name(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_NormalizedProfile_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, "String")
 }
 
 func (ec *executionContext) _NormalizedProfile_givenName(ctx context.Context, field graphql.CollectedField, obj *model.NormalizedProfile) (ret graphql.Marshaler) {
@@ -137,7 +136,7 @@ func (ec *executionContext) _NormalizedProfile_givenName(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_NormalizedProfile_givenName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, "String")
 }
 
 func (ec *executionContext) _NormalizedProfile_familyName(ctx context.Context, field graphql.CollectedField, obj *model.NormalizedProfile) (ret graphql.Marshaler) {
@@ -160,7 +159,7 @@ func (ec *executionContext) _NormalizedProfile_familyName(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_NormalizedProfile_familyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, "String")
 }
 
 func (ec *executionContext) _NormalizedProfile_locale(ctx context.Context, field graphql.CollectedField, obj *model.NormalizedProfile) (ret graphql.Marshaler) {
@@ -183,7 +182,7 @@ func (ec *executionContext) _NormalizedProfile_locale(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_NormalizedProfile_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, "String")
 }
 
 func (ec *executionContext) _NormalizedProfile_picture(ctx context.Context, field graphql.CollectedField, obj *model.NormalizedProfile) (ret graphql.Marshaler) {
@@ -206,7 +205,7 @@ func (ec *executionContext) _NormalizedProfile_picture(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_NormalizedProfile_picture(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, "String")
 }
 
 func (ec *executionContext) _NormalizedProfile_phoneNumber(ctx context.Context, field graphql.CollectedField, obj *model.NormalizedProfile) (ret graphql.Marshaler) {
@@ -229,7 +228,7 @@ func (ec *executionContext) _NormalizedProfile_phoneNumber(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_NormalizedProfile_phoneNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, "String")
 }
 
 func (ec *executionContext) _NormalizedProfile_preferredUsername(ctx context.Context, field graphql.CollectedField, obj *model.NormalizedProfile) (ret graphql.Marshaler) {
@@ -252,7 +251,7 @@ func (ec *executionContext) _NormalizedProfile_preferredUsername(ctx context.Con
 	)
 }
 func (ec *executionContext) fieldContext_NormalizedProfile_preferredUsername(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, "String")
 }
 
 func (ec *executionContext) _NormalizedProfile_groups(ctx context.Context, field graphql.CollectedField, obj *model.NormalizedProfile) (ret graphql.Marshaler) {
@@ -275,7 +274,7 @@ func (ec *executionContext) _NormalizedProfile_groups(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_NormalizedProfile_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("NormalizedProfile", field, false, false, "String")
 }
 
 func (ec *executionContext) _NormalizedProfile_identities(ctx context.Context, field graphql.CollectedField, obj *model.NormalizedProfile) (ret graphql.Marshaler) {
@@ -362,7 +361,7 @@ func (ec *executionContext) _ProvisionUserPayload_created(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_ProvisionUserPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProvisionUserPayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("ProvisionUserPayload", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ProvisionUserPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ProvisionUserPayload) (ret graphql.Marshaler) {
@@ -459,6 +458,18 @@ func (ec *executionContext) unmarshalInputIdentityInput(ctx context.Context, obj
 	return it, nil
 }
 
+// UnmarshalIdentityInput unmarshals raw into the IdentityInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIdentityInput(ctx context.Context, raw any) (model.IdentityInput, error) {
+	var out model.IdentityInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IdentityInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputProvisionInput(ctx context.Context, obj any) (model.ProvisionInput, error) {
 	var it model.ProvisionInput
 	if obj == nil {
@@ -535,6 +546,18 @@ func (ec *executionContext) unmarshalInputProvisionInput(ctx context.Context, ob
 	return it, nil
 }
 
+// UnmarshalProvisionInput unmarshals raw into the ProvisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProvisionInput(ctx context.Context, raw any) (model.ProvisionInput, error) {
+	var out model.ProvisionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProvisionInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -549,8 +572,7 @@ func (ec *executionContext) _NormalizedProfile(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, normalizedProfileImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -624,14 +646,10 @@ func (ec *executionContext) _NormalizedProfile(ctx context.Context, sel ast.Sele
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -642,8 +660,7 @@ func (ec *executionContext) _ProvisionUserPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, provisionUserPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -672,14 +689,10 @@ func (ec *executionContext) _ProvisionUserPayload(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -693,15 +706,9 @@ func (ec *executionContext) unmarshalNIdentityInput2githubᚗcomᚋusergraphᚋu
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNNormalizedProfile2githubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐNormalizedProfile(ctx context.Context, sel ast.SelectionSet, v model.NormalizedProfile) graphql.Marshaler {
-	return ec._NormalizedProfile(ctx, sel, &v)
-}
-
 func (ec *executionContext) marshalNNormalizedProfile2ᚖgithubᚗcomᚋusergraphᚋusergraphᚋgraphᚋmodelᚐNormalizedProfile(ctx context.Context, sel ast.SelectionSet, v *model.NormalizedProfile) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "NormalizedProfile!")
 		return graphql.Null
 	}
 	return ec._NormalizedProfile(ctx, sel, v)

@@ -1407,22 +1407,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
-	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
-		ec.unmarshalInputAddMembershipInput,
-		ec.unmarshalInputAddOrganizationDomainInput,
-		ec.unmarshalInputCreateOrganizationInput,
-		ec.unmarshalInputCreateUserInput,
-		ec.unmarshalInputDeleteOrganizationInput,
-		ec.unmarshalInputDeleteUserInput,
-		ec.unmarshalInputIdentityInput,
-		ec.unmarshalInputProvisionInput,
-		ec.unmarshalInputRemoveMembershipInput,
-		ec.unmarshalInputRemoveOrganizationDomainInput,
-		ec.unmarshalInputUpdateMembershipInput,
-		ec.unmarshalInputUpdateOrganizationInput,
-		ec.unmarshalInputUpdateUserInput,
-		ec.unmarshalInputUserProfileInput,
-	)
+	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddMembershipInput", ec.unmarshalInputAddMembershipInput),
+			graphql.NewInputUnmarshaler("AddOrganizationDomainInput", ec.unmarshalInputAddOrganizationDomainInput),
+			graphql.NewInputUnmarshaler("CreateOrganizationInput", ec.unmarshalInputCreateOrganizationInput),
+			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
+			graphql.NewInputUnmarshaler("DeleteOrganizationInput", ec.unmarshalInputDeleteOrganizationInput),
+			graphql.NewInputUnmarshaler("DeleteUserInput", ec.unmarshalInputDeleteUserInput),
+			graphql.NewInputUnmarshaler("IdentityInput", ec.unmarshalInputIdentityInput),
+			graphql.NewInputUnmarshaler("ProvisionInput", ec.unmarshalInputProvisionInput),
+			graphql.NewInputUnmarshaler("RemoveMembershipInput", ec.unmarshalInputRemoveMembershipInput),
+			graphql.NewInputUnmarshaler("RemoveOrganizationDomainInput", ec.unmarshalInputRemoveOrganizationDomainInput),
+			graphql.NewInputUnmarshaler("UpdateMembershipInput", ec.unmarshalInputUpdateMembershipInput),
+			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
+			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
+			graphql.NewInputUnmarshaler("UserProfileInput", ec.unmarshalInputUserProfileInput),
+		)
+	}
 	first := true
 
 	switch opCtx.Operation.Operation {
@@ -1432,7 +1434,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			var data graphql.Marshaler
 			if first {
 				first = false
-				ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
+				ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 				data = ec._Query(ctx, opCtx.Operation.SelectionSet)
 			} else {
 				if atomic.LoadInt32(&ec.PendingDeferred) > 0 {
@@ -1462,7 +1464,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				return nil
 			}
 			first = false
-			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
 			data.MarshalGQL(&buf)
