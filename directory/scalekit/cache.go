@@ -54,7 +54,8 @@ const (
 // it are still coalesced.
 type CacheConfig struct {
 	TTL map[Kind]time.Duration
-	// MaxBytes bounds the memory the cached answers hold. Default 64 MiB.
+	// MaxBytes bounds the memory the cached answers hold, with their decoded forms (each
+	// weighed as twice its body). Default 64 MiB.
 	MaxBytes uint64
 }
 
@@ -109,6 +110,8 @@ type entry struct {
 	// nothing older than the TTL (unlike stale-while-revalidate).
 	refreshAt  time.Time
 	refreshing atomic.Bool
+	// decoded is body decoded, once, for every read of it (decode).
+	decoded decoded
 }
 
 // refreshAfter is when an answer fetched at fetched with a life of ttl starts refreshing.
@@ -177,8 +180,11 @@ func newReadCache(cfg CacheConfig, shared Shared, obs Observer) *readCache {
 	}
 	rc.store = otter.Must(&otter.Options[string, *entry]{
 		MaximumWeight: max,
+		// An entry holds its body and, once read, the body decoded (decode.go), which is
+		// weighed as twice the body: a page of 100 users, 115 KB, decodes with 211 KB of
+		// allocations.
 		Weigher: func(key string, e *entry) uint32 {
-			return uint32(min(len(key)+len(e.body)+64, 1<<31))
+			return uint32(min(len(key)+3*len(e.body)+64, 1<<31))
 		},
 		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, *entry]) time.Duration {
 			return e.Value.life
@@ -321,7 +327,7 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 			// the cache and now (often a read ahead's, readahead.go): its answer is this read's.
 			if cached && !bypass && !refresh {
 				if e, ok := rc.store.GetIfPresent(key); ok && e.stamp == s {
-					return fetchedResponse{&response{status: http.StatusOK, body: e.body}, e.expires, true}, nil
+					return fetchedResponse{&response{status: http.StatusOK, body: e.body, decoded: &e.decoded}, e.expires, true}, nil
 				}
 			}
 			fetched := time.Now()
@@ -350,7 +356,7 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 				rc.observer.CacheRefreshed(kind)
 				fly(true) // its answer replaces the entry; a failure leaves it to expire
 			}
-			return &response{status: http.StatusOK, body: e.body}, nil
+			return &response{status: http.StatusOK, body: e.body, decoded: &e.decoded}, nil
 		}
 		if body, expires, ok := rc.fromShared(ctx, kind, key, s); ok {
 			rc.observer.CacheHit(kind)

@@ -251,6 +251,9 @@ func (r request) idempotent() bool { return r.method == http.MethodGet }
 type response struct {
 	status int
 	body   []byte
+	// decoded is where decode keeps the decoded body of an answer read from the cache,
+	// shared with the other reads of it; nil for an answer fetched for this read alone.
+	decoded *decoded
 }
 
 // call sends a request. Reads are retried with exponential backoff and jitter on 429, 502,

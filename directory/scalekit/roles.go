@@ -2,7 +2,6 @@ package scalekit
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -54,9 +53,9 @@ func (c *Client) fetchCatalogue(ctx context.Context) (*catalogue, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scalekit: role catalogue: %w", err)
 		}
-		var env rolesEnvelope
-		if err := json.Unmarshal(resp.body, &env); err != nil {
-			return nil, fmt.Errorf("%w: scalekit: role catalogue: undecodable answer: %v", directory.ErrUnavailable, err)
+		env, err := decode[rolesEnvelope](resp, "role catalogue")
+		if err != nil {
+			return nil, err
 		}
 		cat := &catalogue{fetched: fetched, byID: map[string]*directory.Role{}, byName: map[string]*directory.Role{}}
 		for i := range env.Roles {

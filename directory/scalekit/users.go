@@ -9,8 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	json "github.com/segmentio/encoding/json"
-
 	"github.com/usergraph/usergraph/directory"
 )
 
@@ -29,18 +27,6 @@ const (
 	minSearch = 3
 	maxSearch = 100
 )
-
-// decode reads Scalekit's answer into a wire type. Every request decodes the cached answers
-// it reads again (nothing decoded is shared between requests), which was a quarter of a
-// users page's CPU: segmentio/encoding's json decodes with encoding/json's semantics, tested
-// against its suite, in less time (docs/benchmarks.md, "A faster decoder").
-func decode[T any](resp *response, what string) (*T, error) {
-	var v T
-	if err := json.Unmarshal(resp.body, &v); err != nil {
-		return nil, fmt.Errorf("%w: scalekit: %s: undecodable answer: %v", directory.ErrUnavailable, what, err)
-	}
-	return &v, nil
-}
 
 // getUser fetches one user by path; 404 is "no such user".
 func (c *Client) getUser(ctx context.Context, path string) (*directory.User, error) {

@@ -2,6 +2,7 @@ package scalekit
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -27,6 +28,15 @@ func (w *wireTime) UnmarshalJSON(b []byte) error {
 		w.t = &t
 	}
 	return nil
+}
+
+// ptr is a copy of the time, nil when there is none (orEmpty says why a copy).
+func (w wireTime) ptr() *time.Time {
+	if w.t == nil {
+		return nil
+	}
+	t := *w.t
+	return &t
 }
 
 func (w wireTime) value() time.Time {
@@ -88,7 +98,7 @@ func (w *wireIdentity) identity() *directory.Identity {
 		Social:                w.IsSocial,
 		ProviderUserID:        optional(w.ConnectionUserID),
 		ProviderRawAttributes: []byte("{}"),
-		LastLogin:             w.LastLoginTime.t,
+		LastLogin:             w.LastLoginTime.ptr(),
 	}
 }
 
@@ -161,11 +171,14 @@ func optional(s string) *string {
 	return &s
 }
 
+// orEmpty is a copy of m, empty rather than nil. The wire values a cached answer decodes to
+// are shared by every request that reads it (decode), so nothing of theirs that can be
+// written to (a map, a slice, a pointed-to value) goes into the domain values they become.
 func orEmpty(m map[string]string) map[string]string {
 	if m == nil {
 		return map[string]string{}
 	}
-	return m
+	return maps.Clone(m)
 }
 
 // user maps a wire user to the domain. Its memberships are complete (Scalekit embeds all of
@@ -179,7 +192,7 @@ func (w *wireUser) user() *directory.User {
 		ExternalID: optional(w.ExternalID),
 		CreateTime: w.CreateTime.value(),
 		UpdateTime: w.UpdateTime.value(),
-		LastLogin:  w.LastLoginTime.t,
+		LastLogin:  w.LastLoginTime.ptr(),
 		Metadata:   orEmpty(w.Metadata),
 	}
 	if u.UpdateTime.IsZero() {
@@ -209,7 +222,7 @@ func (w *wireUser) user() *directory.User {
 		Picture:             optional(p.Picture),
 		PreferredUsername:   optional(p.PreferredUsername),
 		Gender:              optional(p.Gender),
-		Groups:              p.Groups,
+		Groups:              slices.Clone(p.Groups),
 		CustomAttributes:    orEmpty(p.CustomAttributes),
 		Metadata:            orEmpty(p.Metadata),
 	}
@@ -248,10 +261,10 @@ func (w *wireMembership) membership(userID string) *directory.Membership {
 		UserID:         userID,
 		OrganizationID: w.OrganizationID,
 		Status:         membershipStatus(w.MembershipStatus),
-		JoinTime:       w.JoinTime.t,
+		JoinTime:       w.JoinTime.ptr(),
 		Metadata:       orEmpty(w.Metadata),
 		InviterEmail:   optional(w.InviterEmail),
-		ExpiresAt:      w.ExpiresAt.t,
+		ExpiresAt:      w.ExpiresAt.ptr(),
 		RoleIDs:        make([]string, 0, len(w.Roles)),
 		Permissions:    sortedUnique(w.Permissions),
 	}
