@@ -9,9 +9,9 @@ import (
 	"github.com/usergraph/usergraph/directory"
 )
 
-// decode reads Scalekit's answer into a wire type, once per cached answer: every request
-// that reads the answer while it is cached gets the same decoded value (decoded). Decoding
-// again per request was a fifth of a users page's CPU. segmentio/encoding's json decodes
+// decode reads Scalekit's answer into a wire type, once per cached page of users: every
+// request that reads the page while it is cached gets the same decoded value (decoded,
+// keepsDecoded). Decoding it again per request was a fifth of a users page's CPU. segmentio/encoding's json decodes
 // with encoding/json's semantics, tested against its suite, in less time (docs/benchmarks.md,
 // "A faster decoder").
 //
