@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/usergraph/usergraph/directory/scalekit"
+	"github.com/usergraph/usergraph/gateway"
 )
 
 // usersPage is a page of 50 users with their profiles.
@@ -26,7 +27,8 @@ const usersPage = `{ users(first: 50) { totalCount pageInfo { hasNextPage endCur
 	nodes { id email externalId profile { name givenName familyName locale picture groups } } } }`
 
 // BenchmarkExecutionCost measures what one request costs the process, one client at a time,
-// on the embedded store and on the in-process fake Scalekit answering at once (L = 0): CPU
+// on the embedded store and on the in-process fake Scalekit answering at once (L = 0), with
+// and without the entity cache (costEnv): CPU
 // per request (user + system time of the whole process, so the store's or the fake's work
 // is included), allocations, latency percentiles and backend calls. The deep members query
 // runs at 10, 100 and 1,000 members; its CPU should grow linearly with them.
@@ -42,7 +44,7 @@ func BenchmarkExecutionCost(b *testing.B) {
 	if testing.Short() {
 		sizes = sizes[:2]
 	}
-	for _, backend := range []string{"sqlite", "scalekit"} {
+	for _, backend := range []string{"sqlite", "scalekit", "scalekit-cached"} {
 		b.Run(backend, func(b *testing.B) {
 			for _, members := range sizes {
 				b.Run(fmt.Sprintf("deep-members=%d", members), func(b *testing.B) {
@@ -68,9 +70,17 @@ func BenchmarkExecutionCost(b *testing.B) {
 // seededUsers is how many users the seeded demo data has.
 const seededUsers = 20
 
+// costEnv builds the gateway over backend: the embedded store; the fake Scalekit without a
+// cache, so that every request reads Scalekit (whose in-process work is counted); or
+// "scalekit-cached", as the server runs by default but without the response cache, so that
+// every request executes while Scalekit's answers come from the entity cache.
 func costEnv(b *testing.B, backend string) *env {
-	if backend == "sqlite" {
+	switch backend {
+	case "sqlite":
 		return newEnv(b, true)
+	case "scalekit-cached":
+		e, _ := newScalekitEnv(b, true, cachedFor(time.Hour), func(c *gateway.Config) { c.ResponseCache.Reads = nil })
+		return e
 	}
 	e, _ := newScalekitEnv(b, true, scalekit.Config{})
 	return e
