@@ -28,9 +28,9 @@ const usersPage = `{ users(first: 50) { totalCount pageInfo { hasNextPage endCur
 
 // BenchmarkExecutionCost measures what one request costs the process, one client at a time,
 // on the embedded store and on the in-process fake Scalekit answering at once (L = 0), with
-// and without the entity cache (costEnv): CPU
-// per request (user + system time of the whole process, so the store's or the fake's work
-// is included), allocations, latency percentiles and backend calls. The deep members query
+// and without the entity cache (costEnv): CPU per request (user + system time of the whole
+// process, so the store's or the fake's work is included), allocations, latency
+// percentiles and backend calls. The deep members query
 // runs at 10, 100 and 1,000 members; its CPU should grow linearly with them.
 //
 // Every sub-benchmark builds its own data, so a -bench filter that skips it skips its setup

@@ -11,9 +11,9 @@ import (
 
 // decode reads Scalekit's answer into a wire type, once per cached page of users: every
 // request that reads the page while it is cached gets the same decoded value (decoded,
-// keepsDecoded). Decoding it again per request was a fifth of a users page's CPU. segmentio/encoding's json decodes
-// with encoding/json's semantics, tested against its suite, in less time (docs/benchmarks.md,
-// "A faster decoder").
+// keepsDecoded); decoding it again per request was a fifth of a users page's CPU.
+// segmentio/encoding's json decodes with encoding/json's semantics, tested against its
+// suite, in less time (docs/benchmarks.md, "A faster decoder").
 //
 // The value may be shared, so callers only read it: the wire types' conversions to the
 // domain (wire.go) copy whatever the domain value could be written through — maps, slices,
