@@ -54,8 +54,8 @@ const (
 // it are still coalesced.
 type CacheConfig struct {
 	TTL map[Kind]time.Duration
-	// MaxBytes bounds the memory the cached answers hold, with the decoded forms that pages
-	// of users keep (each weighed as twice its body). Default 64 MiB.
+	// MaxBytes bounds the memory the cached answers hold: three quarters for their bodies,
+	// a quarter for the decodings that pages of users keep (keepdecoded.go). Default 64 MiB.
 	MaxBytes uint64
 }
 
@@ -110,24 +110,11 @@ type entry struct {
 	// nothing older than the TTL (unlike stale-while-revalidate).
 	refreshAt  time.Time
 	refreshing atomic.Bool
-	// decoded is body decoded, once, for every read of it (decode), if the entry keeps it.
-	decoded decoded
-}
-
-// keepsDecoded tells whether entries of kind keep their body decoded for every read of
-// them (decode.go): pages of users, which many requests read and which cost the most to
-// decode (a fifth of a users page's CPU). A single record decodes quickly and is mostly read
-// by few requests before it expires: kept decoded, 64 clients reading random users of 5,000
-// peaked at 261 MiB instead of 156 MiB, for 12 % more CPU per request.
-func keepsDecoded(kind Kind) bool { return kind == KindUsers || kind == KindMembers }
-
-// response is the answer a read of e gets.
-func (e *entry) response() *response {
-	r := &response{status: http.StatusOK, body: e.body}
-	if keepsDecoded(e.kind) {
-		r.decoded = &e.decoded
-	}
-	return r
+	// decoded is body decoded, once, for every read of it from the cache (decode), if the
+	// entry keeps it: decoding says whether it does (keepdecoded.go).
+	decoded  decoded
+	decoding atomic.Int32
+	reads    atomic.Int32 // from the cache, until it keeps its decoding
 }
 
 // refreshAfter is when an answer fetched at fetched with a life of ttl starts refreshing.
@@ -166,6 +153,8 @@ type readCache struct {
 	// shared, when set, holds the cluster-wide versions and a second level of answers
 	// (shared.go): every local bump is also bumped there, for every replica.
 	shared Shared
+	// decodings bounds what the pages' kept decodings hold.
+	decodings decodings
 }
 
 const defaultCacheBytes = 64 << 20
@@ -194,22 +183,17 @@ func newReadCache(cfg CacheConfig, shared Shared, obs Observer) *readCache {
 	if max == 0 {
 		max = defaultCacheBytes
 	}
+	rc.decodings.max = int64(max / 4)
 	rc.store = otter.Must(&otter.Options[string, *entry]{
-		MaximumWeight: max,
-		// An entry holds its body and, if it keeps it (keepsDecoded), the body decoded,
-		// weighed as twice the body: a page of 100 users, 115 KB, decodes with 211 KB of
-		// allocations.
+		MaximumWeight: max - max/4,
 		Weigher: func(key string, e *entry) uint32 {
-			body := len(e.body)
-			if keepsDecoded(e.kind) {
-				body *= 3
-			}
-			return uint32(min(len(key)+body+64, 1<<31))
+			return uint32(min(len(key)+len(e.body)+64, 1<<31))
 		},
 		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, *entry]) time.Duration {
 			return e.Value.life
 		}),
 		OnDeletion: func(e otter.DeletionEvent[string, *entry]) {
+			rc.decodings.release(e.Value)
 			if e.Cause == otter.CauseOverflow {
 				obs.CacheEvicted(e.Value.kind)
 			}
@@ -347,7 +331,7 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 			// the cache and now (often a read ahead's, readahead.go): its answer is this read's.
 			if cached && !bypass && !refresh {
 				if e, ok := rc.store.GetIfPresent(key); ok && e.stamp == s {
-					return fetchedResponse{e.response(), e.expires, true}, nil
+					return fetchedResponse{rc.decodings.response(e), e.expires, true}, nil
 				}
 			}
 			fetched := time.Now()
@@ -357,8 +341,9 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 			if err == nil && cached && resp.status == http.StatusOK {
 				e := &entry{kind: kind, body: resp.body, stamp: s, life: ttl, expires: fetched.Add(ttl),
 					refreshAt: refreshAfter(fetched, ttl)}
+				// The flight's own readers decode privately: a page read only once (a scan
+				// through every user) keeps no decoding, the first read from the cache does.
 				rc.store.Set(key, e)
-				resp = e.response() // the flight's readers decode it once, for the later ones too
 				rc.toShared(ctx, key, s, resp.body, ttl)
 				switch {
 				case kind == KindUsers:
@@ -378,7 +363,7 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 				rc.observer.CacheRefreshed(kind)
 				fly(true) // its answer replaces the entry; a failure leaves it to expire
 			}
-			return e.response(), nil
+			return rc.decodings.response(e), nil
 		}
 		if body, expires, ok := rc.fromShared(ctx, kind, key, s); ok {
 			rc.observer.CacheHit(kind)

@@ -9,9 +9,10 @@ import (
 	"github.com/usergraph/usergraph/directory"
 )
 
-// decode reads Scalekit's answer into a wire type, once per cached page of users: every
-// request that reads the page while it is cached gets the same decoded value (decoded,
-// keepsDecoded); decoding it again per request was a fifth of a users page's CPU.
+// decode reads Scalekit's answer into a wire type, once per cached page of users that
+// requests read again and again: every request that reads the page from the cache then gets
+// the same decoded value (decoded, keepdecoded.go); decoding it again per request was a
+// fifth of a users page's CPU.
 // segmentio/encoding's json decodes with encoding/json's semantics, tested against its
 // suite, in less time (docs/benchmarks.md, "A faster decoder").
 //
