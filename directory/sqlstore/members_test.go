@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -182,6 +183,151 @@ func (s *storeSuite) TestMembersStepsByIndexSeeks() {
 			s.Contains(line, "USING COVERING INDEX", "steps and totals read an index, not the table")
 		}
 	}
+}
+
+// TestMembersReadsIndexesInOrder checks PostgreSQL's plan of the members statement, as it
+// runs for a page filtered by status and for an unfiltered one: the page reads its members
+// from memberships_by_organization_status (filtered) or memberships_by_organization
+// (unfiltered), with the organization, status and cursor as index conditions, in user id
+// order and cut at the limit with no sort in between; the total is counted with the
+// organization (and status) as index conditions; nothing reads memberships through a filter
+// that throws rows away; and the branches for the other kind of page do not run at all.
+//
+// EXPLAIN ANALYZE runs the statement, so that the plan shows which branches ran. The test
+// tables are small enough that PostgreSQL would rather read them whole, so enable_seqscan is
+// off for the transaction: the test checks that the indexes can serve the statement, not
+// which plan the planner picks for these few rows.
+func (s *storeSuite) TestMembersReadsIndexesInOrder() {
+	s.only("postgres", "the plan is PostgreSQL's")
+	org := s.newOrg("Planned")
+	for i := range 3 {
+		u := s.createUser(org, fmt.Sprintf("m%d@planned.test", i))
+		if i == 1 {
+			_, err := s.store.UpdateMembership(s.ctx, directory.MembershipUpdate{UserID: u.ID, OrganizationID: org,
+				Status: directory.Some(directory.MembershipInactive)})
+			s.Require().NoError(err)
+		}
+	}
+	for _, tc := range []struct {
+		status, index string
+	}{
+		{"", "memberships_by_organization"},
+		{string(directory.MembershipInactive), "memberships_by_organization_status"},
+	} {
+		s.Run(fmt.Sprintf("status %q", tc.status), func() {
+			reads, plan := s.membersPlan(membersArg{Org: ptr(org), Status: ptr(tc.status), Limit: 2})
+			defer func() {
+				if s.T().Failed() {
+					s.T().Logf("plan:\n%s", plan)
+				}
+			}()
+			var pages, totals []membershipsRead
+			for _, r := range reads {
+				s.Empty(r.filter, "%s reads memberships and throws rows away", r.alias)
+				switch r.alias {
+				case "p":
+					pages = append(pages, r)
+				case "c":
+					totals = append(totals, r)
+				default:
+					s.Failf("an unexpected read of memberships", "%+v", r)
+				}
+			}
+			if s.Len(pages, 1, "one read for the page") {
+				p := pages[0]
+				s.Equal(tc.index, p.index, "the page's index")
+				s.Contains([]string{"Index Scan", "Index Only Scan"}, p.node, "the page reads in index order")
+				s.True(p.underLimit, "the page's read stops at its limit, with no sort in between")
+				s.Contains(p.cond, "(organization_id = q.org)", "the page's organization is an index condition")
+				s.Contains(p.cond, "(user_id > q.after)", "the page's cursor is an index condition")
+				s.Equal(tc.status != "", strings.Contains(p.cond, "(status = q.status)"),
+					"the status is an index condition of a filtered page: %s", p.cond)
+			}
+			if s.Len(totals, 1, "one count for the total") {
+				c := totals[0]
+				s.NotEmpty(c.index, "the total is counted from an index")
+				s.Contains(c.cond, "(organization_id = d.org)", "the total's organization is an index condition")
+				if tc.status != "" {
+					s.Equal(tc.index, c.index, "the total's index")
+					s.Contains(c.cond, "(status = d.status)", "the total's status is an index condition")
+				}
+			}
+		})
+	}
+}
+
+// membershipsRead is a read of the memberships table in a plan, by a node that ran.
+type membershipsRead struct {
+	alias      string // without the planner's suffix ("p_1" is "p")
+	node       string // the node type
+	index      string // "" for a sequential scan
+	cond       string // the index condition
+	filter     string // conditions checked on the rows read
+	underLimit bool   // the read is under a Limit, with only Result nodes between
+}
+
+// membersPlan runs EXPLAIN ANALYZE of the members statement for the queries, in a
+// transaction without sequential scans, and returns the reads of memberships by nodes that
+// ran, with the plan as text for messages.
+func (s *storeSuite) membersPlan(qs ...membersArg) ([]membershipsRead, string) {
+	tx, err := s.store.reader.BeginTx(s.ctx, nil)
+	s.Require().NoError(err)
+	defer func() { _ = tx.Rollback() }()
+	_, err = tx.ExecContext(s.ctx, "SET LOCAL enable_seqscan = off")
+	s.Require().NoError(err)
+	explain := func(format string) string {
+		rows, err := tx.QueryContext(s.ctx, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT "+format+") "+
+			s.store.d.rebind(s.store.d.members), s.store.d.membersArgs(qs)...)
+		s.Require().NoError(err)
+		defer rows.Close()
+		var lines []string
+		for rows.Next() {
+			var line string
+			s.Require().NoError(rows.Scan(&line))
+			lines = append(lines, line)
+		}
+		s.Require().NoError(rows.Err())
+		return strings.Join(lines, "\n")
+	}
+	type node struct {
+		Type   string  `json:"Node Type"`
+		Rel    string  `json:"Relation Name"`
+		Alias  string  `json:"Alias"`
+		Index  string  `json:"Index Name"`
+		Cond   string  `json:"Index Cond"`
+		Filter string  `json:"Filter"`
+		Loops  float64 `json:"Actual Loops"`
+		Plans  []node  `json:"Plans"`
+	}
+	var root []struct {
+		Plan node `json:"Plan"`
+	}
+	s.Require().NoError(json.Unmarshal([]byte(explain("JSON")), &root))
+	s.Require().Len(root, 1)
+	var reads []membershipsRead
+	var walk func(n node, underLimit bool)
+	walk = func(n node, underLimit bool) {
+		if n.Loops == 0 {
+			return // never executed
+		}
+		if n.Rel == "memberships" {
+			r := membershipsRead{alias: n.Alias, node: n.Type, index: n.Index, cond: n.Cond, filter: n.Filter,
+				underLimit: underLimit}
+			if a, _, ok := strings.Cut(r.alias, "_"); ok {
+				r.alias = a
+			}
+			if n.Type == "Bitmap Heap Scan" && len(n.Plans) == 1 && n.Plans[0].Type == "Bitmap Index Scan" {
+				r.index, r.cond = n.Plans[0].Index, n.Plans[0].Cond
+			}
+			reads = append(reads, r)
+			return
+		}
+		for _, c := range n.Plans {
+			walk(c, n.Type == "Limit" || (n.Type == "Result" && underLimit))
+		}
+	}
+	walk(root[0].Plan, false)
+	return reads, explain("TEXT")
 }
 
 func count(lines []string, line string) int {

@@ -111,23 +111,39 @@ var postgresDialect = (&dialect{
 	// one organization count it once), each page is a LATERAL sub-select cut at its own
 	// limit, and the outer join keeps a row for queries whose page is empty so that their
 	// total still comes back.
+	//
+	// A page and a total each come in two forms, one without a status filter and one with,
+	// and only the one that applies runs. One form for both, filtering with
+	// "q.status = '' OR p.status = q.status", cannot use the status as an index condition:
+	// a filtered page would read the members of every status and throw most away. The
+	// page's two branches are gated by a condition on the query alone, which PostgreSQL
+	// checks once per query before reading anything; the branch that runs reads
+	// memberships_by_organization (no filter) or memberships_by_organization_status (a
+	// filter) from the cursor on, in user id order, and stops at the limit. The totals pick
+	// their count with a CASE, which evaluates only the branch it chooses. A NULL
+	// organization or status (one no column can hold) runs no page branch and counts 0.
 	membersSQL: func(membershipColumns string) string {
 		return `WITH q AS MATERIALIZED (
 	SELECT k.n - 1 AS qi, k.org, k.status, k.after, k.lim
 	FROM unnest(?::text[], ?::text[], ?::text[], ?::int[]) WITH ORDINALITY AS k (org, status, after, lim, n)
 ), totals AS MATERIALIZED (
-	SELECT d.org, d.status,
-		(SELECT count(*) FROM memberships AS c
-			WHERE c.organization_id = d.org AND (d.status = '' OR c.status = d.status)) AS total
+	SELECT d.org, d.status, CASE WHEN d.status = ''
+		THEN (SELECT count(*) FROM memberships AS c WHERE c.organization_id = d.org)
+		ELSE (SELECT count(*) FROM memberships AS c WHERE c.organization_id = d.org AND c.status = d.status) END AS total
 	FROM (SELECT DISTINCT org, status FROM q) AS d
 )
 SELECT q.qi, t.total, ` + membershipColumns + `
 FROM q JOIN totals AS t ON t.org IS NOT DISTINCT FROM q.org AND t.status IS NOT DISTINCT FROM q.status
 LEFT JOIN LATERAL (
-	SELECT p.* FROM memberships AS p
-	WHERE p.organization_id = q.org AND (q.status = '' OR p.status = q.status) AND p.user_id > q.after
-	ORDER BY p.user_id
-	LIMIT q.lim
+	(SELECT p.* FROM memberships AS p
+		WHERE q.status = '' AND p.organization_id = q.org AND p.user_id > q.after
+		ORDER BY p.user_id
+		LIMIT q.lim)
+	UNION ALL
+	(SELECT p.* FROM memberships AS p
+		WHERE q.status <> '' AND p.organization_id = q.org AND p.status = q.status AND p.user_id > q.after
+		ORDER BY p.user_id
+		LIMIT q.lim)
 ) AS m ON TRUE
 ORDER BY q.qi, m.user_id`
 	},

@@ -1,0 +1,16 @@
+-- 0005: the PostgreSQL twin of the SQLite store's 0005 (this dialect has no 0004: its schema
+-- had the version columns from the start). Versions need not be contiguous; each dialect
+-- applies its own files in order.
+--
+-- Members of an organization with one status, in user id order: a members page filtered by
+-- status reads its members from this index in order and stops at its limit, however many
+-- members of other statuses lie between, and its total is counted from it.
+--
+-- Not CREATE INDEX CONCURRENTLY: migrations run in one transaction, and CONCURRENTLY cannot
+-- run inside one. A plain CREATE INDEX blocks writes to memberships (reads go on) until the
+-- index is built, which on a large table can take a while. To avoid that pause, build the
+-- index beforehand, outside a transaction, under the same name:
+--   CREATE INDEX CONCURRENTLY memberships_by_organization_status
+--     ON memberships (organization_id, status, user_id);
+-- and this migration then finds it and does nothing (IF NOT EXISTS).
+CREATE INDEX IF NOT EXISTS memberships_by_organization_status ON memberships (organization_id, status, user_id);
