@@ -341,8 +341,8 @@ func (rc *readCache) get(ctx context.Context, r request, fetch func(ctx context.
 			if err == nil && cached && resp.status == http.StatusOK {
 				e := &entry{kind: kind, body: resp.body, stamp: s, life: ttl, expires: fetched.Add(ttl),
 					refreshAt: refreshAfter(fetched, ttl)}
-				// The flight's own readers decode privately: a page read only once (a scan
-				// through every user) keeps no decoding, the first read from the cache does.
+				// The flight's own readers decode privately: a page read only once or twice
+				// (a scan through every user) keeps no decoding (keepdecoded.go).
 				rc.store.Set(key, e)
 				rc.toShared(ctx, key, s, resp.body, ttl)
 				switch {

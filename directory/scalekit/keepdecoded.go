@@ -57,10 +57,17 @@ func (d *decodings) keep(e *entry) bool {
 	case decodingGone:
 		return false
 	}
-	if e.reads.Add(1) < keptFromRead {
+	// The count stops at keptFromRead (give or take the reads racing past it), so it never
+	// wraps however long the entry lives.
+	if e.reads.Load() < keptFromRead && e.reads.Add(1) < keptFromRead {
 		return false
 	}
 	size := e.decodedSize()
+	// Looked at before adding, so that while the bound is reached the reads of pages that
+	// cannot keep a decoding only read the shared counter.
+	if d.used.Load()+size > d.max {
+		return false
+	}
 	if d.used.Add(size) > d.max {
 		d.used.Add(-size)
 		return false

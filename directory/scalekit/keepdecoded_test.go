@@ -82,3 +82,45 @@ func keptDecoded(t *testing.T, rc *readCache, r request) bool {
 	require.True(t, ok, "the page is cached")
 	return e.decoded.v.Load() != nil
 }
+
+// A page's share of the bound comes back whenever the page leaves the cache, replaced by a
+// fresher answer (a refresh) as well as invalidated, and it comes back once: a release that
+// gave back for every page, or twice, would let the count go below zero and the bound stop
+// bounding.
+func TestKeptDecodingsAreGivenBackOnceEach(t *testing.T) {
+	body := []byte(`{"users":[{"id":"usr_1","email":"one@acme.test"}],"next_page_token":"","total_size":1}`)
+	one := int64(decodedPerBodyByte * len(body))
+
+	t.Run("released directly", func(t *testing.T) {
+		d := &decodings{max: 10 * one}
+		never, kept := &entry{kind: KindUsers, body: body}, &entry{kind: KindUsers, body: body}
+		for range keptFromRead {
+			d.keep(kept)
+		}
+		require.Equal(t, one, d.used.Load())
+		d.release(never)
+		assert.Equal(t, one, d.used.Load(), "a page that kept nothing gives nothing back")
+		d.release(kept)
+		d.release(kept)
+		assert.Zero(t, d.used.Load(), "a page that kept its decoding gives it back once")
+		assert.False(t, d.keep(kept), "a page gone from the cache keeps nothing any more")
+		assert.Zero(t, d.used.Load())
+	})
+
+	t.Run("replaced in the cache", func(t *testing.T) {
+		rc := newReadCache(CacheConfig{TTL: map[Kind]time.Duration{KindUsers: time.Hour}}, nil, nil)
+		fetch := func(context.Context) (*response, error) { return &response{status: http.StatusOK, body: body}, nil }
+		r := request{method: http.MethodGet, path: "/api/v1/users"}
+		for range 1 + keptFromRead {
+			readPage(t, rc, r, fetch)
+		}
+		require.True(t, keptDecoded(t, rc, r))
+		require.Equal(t, one, rc.decodings.used.Load())
+		old, _ := rc.store.GetIfPresent(cacheKey(r))
+		rc.store.Set(cacheKey(r), &entry{kind: KindUsers, body: body, stamp: old.stamp, life: time.Hour,
+			expires: time.Now().Add(time.Hour)})
+		// Otter tells of a deletion from a goroutine of its own.
+		require.Eventually(t, func() bool { return rc.decodings.used.Load() == 0 }, time.Second, time.Millisecond,
+			"a page replaced by a fresher answer gives its share back")
+	})
+}

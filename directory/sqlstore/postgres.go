@@ -121,7 +121,7 @@ var postgresDialect = (&dialect{
 	// memberships_by_organization (no filter) or memberships_by_organization_status (a
 	// filter) from the cursor on, in user id order, and stops at the limit. The totals pick
 	// their count with a CASE, which evaluates only the branch it chooses. A NULL
-	// organization or status (one no column can hold) runs no page branch and counts 0.
+	// organization or status (one no column can hold) finds no members and counts 0.
 	membersSQL: func(membershipColumns string) string {
 		return `WITH q AS MATERIALIZED (
 	SELECT k.n - 1 AS qi, k.org, k.status, k.after, k.lim

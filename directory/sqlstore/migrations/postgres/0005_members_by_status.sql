@@ -12,5 +12,9 @@
 -- index beforehand, outside a transaction, under the same name:
 --   CREATE INDEX CONCURRENTLY memberships_by_organization_status
 --     ON memberships (organization_id, status, user_id);
--- and this migration then finds it and does nothing (IF NOT EXISTS).
+-- and this migration then finds it and does nothing (IF NOT EXISTS). A concurrent build that
+-- fails or is cancelled leaves an invalid index of that name, which the planner never uses
+-- and which this migration would take for the real one: check that
+--   SELECT indisvalid FROM pg_index WHERE indexrelid = 'memberships_by_organization_status'::regclass;
+-- says true, or DROP INDEX CONCURRENTLY it and build it again, before upgrading.
 CREATE INDEX IF NOT EXISTS memberships_by_organization_status ON memberships (organization_id, status, user_id);
