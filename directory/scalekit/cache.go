@@ -110,11 +110,9 @@ type entry struct {
 	// nothing older than the TTL (unlike stale-while-revalidate).
 	refreshAt  time.Time
 	refreshing atomic.Bool
-	// decoded is body decoded, once, for every read of it from the cache (decode), if the
-	// entry keeps it: decoding says whether it does (keepdecoded.go).
-	decoded  decoded
-	decoding atomic.Int32
-	reads    atomic.Int32 // from the cache, until it keeps its decoding
+	// kept is body decoded, once, for every read of it from the cache, if the entry keeps
+	// it (keepdecoded.go).
+	kept keptDecoding
 }
 
 // refreshAfter is when an answer fetched at fetched with a life of ttl starts refreshing.

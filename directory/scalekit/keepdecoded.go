@@ -33,6 +33,13 @@ type decodings struct {
 	used atomic.Int64
 }
 
+// keptDecoding is an entry's decoding (decode.go) and whether the entry keeps one.
+type keptDecoding struct {
+	value decoded
+	state atomic.Int32 // decodingUndecided, decodingKept or decodingGone
+	reads atomic.Int32 // from the cache, until the entry keeps its decoding
+}
+
 // Entry states for its decoding: keep moves undecided to kept once, deletion to gone.
 const (
 	decodingUndecided int32 = iota
@@ -45,13 +52,13 @@ const (
 func (d *decodings) response(e *entry) *response {
 	r := &response{status: http.StatusOK, body: e.body}
 	if keepsDecoded(e.kind) && d.keep(e) {
-		r.decoded = &e.decoded
+		r.decoded = &e.kept.value
 	}
 	return r
 }
 
 func (d *decodings) keep(e *entry) bool {
-	switch e.decoding.Load() {
+	switch e.kept.state.Load() {
 	case decodingKept:
 		return true
 	case decodingGone:
@@ -59,7 +66,7 @@ func (d *decodings) keep(e *entry) bool {
 	}
 	// The count stops at keptFromRead (give or take the reads racing past it), so it never
 	// wraps however long the entry lives.
-	if e.reads.Load() < keptFromRead && e.reads.Add(1) < keptFromRead {
+	if e.kept.reads.Load() < keptFromRead && e.kept.reads.Add(1) < keptFromRead {
 		return false
 	}
 	size := e.decodedSize()
@@ -72,10 +79,10 @@ func (d *decodings) keep(e *entry) bool {
 		d.used.Add(-size)
 		return false
 	}
-	if !e.decoding.CompareAndSwap(decodingUndecided, decodingKept) {
+	if !e.kept.state.CompareAndSwap(decodingUndecided, decodingKept) {
 		// Another read kept it first, or the entry left the cache meanwhile.
 		d.used.Add(-size)
-		return e.decoding.Load() == decodingKept
+		return e.kept.state.Load() == decodingKept
 	}
 	return true
 }
@@ -83,7 +90,7 @@ func (d *decodings) keep(e *entry) bool {
 // release gives back what a deleted entry's decoding held; a read that still holds the
 // entry decodes for itself from then on.
 func (d *decodings) release(e *entry) {
-	if e.decoding.Swap(decodingGone) == decodingKept {
+	if e.kept.state.Swap(decodingGone) == decodingKept {
 		d.used.Add(-e.decodedSize())
 	}
 }

@@ -80,7 +80,7 @@ func keptDecoded(t *testing.T, rc *readCache, r request) bool {
 	t.Helper()
 	e, ok := rc.store.GetIfPresent(cacheKey(r))
 	require.True(t, ok, "the page is cached")
-	return e.decoded.v.Load() != nil
+	return e.kept.value.v.Load() != nil
 }
 
 // A page's share of the bound comes back whenever the page leaves the cache, replaced by a
