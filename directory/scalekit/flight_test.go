@@ -29,22 +29,27 @@ import (
 //   - get evaluates fly(false), which joins the flight, before ctx.Done() in its select, so
 //     the joining reader's context tells when it has joined.
 func TestFlightAnsweredFromTheCache(t *testing.T) {
-	t.Run("a read-modify-write that joins it fetches for itself", func(t *testing.T) {
-		got := joinFlightAnsweredFromTheCache(t, true)
-		assert.Equal(t, cachedUserBody, string(got.first.body), "the flight's own reader takes the cached answer")
-		assert.Zero(t, got.flightFetches, "the flight itself fetched nothing: its answer came from the cache")
-		assert.EqualValues(t, 2, got.coalesced, "both reads shared one flight")
-		assert.Equal(t, freshUserBody, string(got.joiner.body), "the read-modify-write got Scalekit's answer, not the cached one")
-		assert.EqualValues(t, 1, got.joinerFetches, "the read-modify-write called Scalekit once, with its own fetch")
-	})
-	t.Run("an ordinary read that joins it takes the cached answer", func(t *testing.T) {
-		got := joinFlightAnsweredFromTheCache(t, false)
-		assert.Equal(t, cachedUserBody, string(got.first.body), "the flight's own reader takes the cached answer")
-		assert.Zero(t, got.flightFetches, "the flight itself fetched nothing: its answer came from the cache")
-		assert.EqualValues(t, 2, got.coalesced, "both reads shared one flight")
-		assert.Equal(t, cachedUserBody, string(got.joiner.body), "the ordinary read got the cached answer")
-		assert.Zero(t, got.joinerFetches, "the ordinary read called Scalekit not at all")
-	})
+	for _, tc := range []struct {
+		name          string
+		bypass        bool
+		joinerBody    string
+		joinerFetches int32
+		why           string
+	}{
+		{"a read-modify-write that joins it fetches for itself", true, freshUserBody, 1,
+			"the read-modify-write got Scalekit's answer, not the cached one, with its own fetch"},
+		{"an ordinary read that joins it takes the cached answer", false, cachedUserBody, 0,
+			"the ordinary read got the cached answer and called Scalekit not at all"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := joinFlightAnsweredFromTheCache(t, tc.bypass)
+			assert.Equal(t, cachedUserBody, string(got.first.body), "the flight's own reader takes the cached answer")
+			assert.Zero(t, got.flightFetches, "the flight itself fetched nothing: its answer came from the cache")
+			assert.EqualValues(t, 2, got.coalesced, "both reads shared one flight")
+			assert.Equal(t, tc.joinerBody, string(got.joiner.body), tc.why)
+			assert.Equal(t, tc.joinerFetches, got.joinerFetches, tc.why)
+		})
+	}
 }
 
 const (
